@@ -1,0 +1,102 @@
+"""Explorer scaffolding: sliders -> rerun a small experiment -> redraw.
+
+An :class:`Explorer` is a box of sliders above a figure. In a live kernel (Jupyter, Colab) each
+change of a slider reruns the chapter's draw function and replaces the figure. In a static page
+(the built book) there is no kernel, so the explorer also carries a picture of its default
+figure: its display bundle holds both the widget and that PNG, and the book's configuration
+renders the PNG.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from typing import Callable
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+
+__all__ = ["Explorer", "slider", "int_slider", "log_slider"]
+
+_STYLE = {"description_width": "120px"}
+_LAYOUT = W.Layout(width="420px")
+
+
+def slider(value: float, low: float, high: float, step: float, label: str) -> W.FloatSlider:
+    """A float slider with the book's layout (updates when released)."""
+    return W.FloatSlider(value=value, min=low, max=high, step=step, description=label, style=_STYLE,
+                         layout=_LAYOUT, continuous_update=False)
+
+
+def int_slider(value: int, low: int, high: int, step: int, label: str) -> W.IntSlider:
+    """An integer slider with the book's layout (updates when released)."""
+    return W.IntSlider(value=value, min=low, max=high, step=step, description=label, style=_STYLE,
+                       layout=_LAYOUT, continuous_update=False)
+
+
+def log_slider(value: float, low: float, high: float, label: str) -> W.FloatLogSlider:
+    """A log-scale float slider between ``low`` and ``high`` (updates when released)."""
+    return W.FloatLogSlider(value=value, base=10, min=np.log10(low), max=np.log10(high), step=0.1,
+                            description=label, style=_STYLE, layout=_LAYOUT, continuous_update=False,
+                            readout_format=".3g")
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+class Explorer:
+    """Sliders that rerun ``draw(**values)`` and show the figure it returns.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**values) -> matplotlib.figure.Figure``; called with the sliders' values.
+    controls : dict of str to ipywidgets.ValueWidget
+        The sliders, keyed by the argument of ``draw`` they set.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure for the current values (the default figure until a slider moves).
+    """
+
+    def __init__(self, draw: Callable, controls: dict):
+        self._draw = draw
+        self.controls = controls
+        self._out = W.Output()
+        self.figure = None
+        self._default_png = None
+        for control in controls.values():
+            control.observe(self._update, names="value")
+        self._render()
+        self._default_png = _png(self.figure)
+        self.widget = W.VBox([W.HTML("<b>Move a slider to rerun the experiment.</b>"),
+                              *controls.values(), self._out])
+
+    def values(self) -> dict:
+        """The sliders' current values, keyed like ``controls``."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def _render(self) -> None:
+        fig = self._draw(**self.values())
+        if self.figure is not None:
+            plt.close(self.figure)
+        self.figure = fig
+        plt.close(fig)            # keep pyplot from showing it a second time
+        with self._out:
+            self._out.clear_output(wait=True)
+            display(fig)
+
+    def _update(self, _change=None) -> None:
+        self._render()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle = dict(bundle)
+        bundle["image/png"] = self._default_png
+        bundle["text/plain"] = "Explorer (default figure shown; run the notebook to move the sliders)"
+        return bundle
