@@ -21,6 +21,7 @@ random numbers, and the flipped sets are nested as the noise rate grows.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -33,7 +34,7 @@ from .device import DEFAULT_DTYPE, resolve_device
 
 __all__ = ["XORConfig", "BOOK", "PAPER", "EXPLORER", "SCALES", "config_for", "XORSample", "sample",
            "XORResult", "train", "XORSweep", "sweep", "feature_alignment", "explore", "claims",
-           "STEP_ONE_TEST_MAX", "FINAL_TEST_MIN"]
+           "STEP_ONE_TEST_MAX", "FINAL_TEST_MIN", "theory_conditions"]
 
 # cluster index -> (coefficient on e_1, coefficient on e_2) and clean label
 _DIRECTIONS = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
@@ -247,6 +248,15 @@ class _SeedProducts:
 
 
 def _products(cfg: XORConfig, seed: int, dev: torch.device) -> _SeedProducts:
+    """The seed's products, cached: they depend only on the sizes, the seed and the device, so a
+    sweep or an explorer that revisits a seed does not redraw and remultiply ``dim``-sized arrays."""
+    return _cached_products(cfg.n, cfg.dim, cfg.width, cfg.n_test, seed, str(dev))
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_products(n: int, dim: int, width: int, n_test: int, seed: int, dev: str) -> _SeedProducts:
+    cfg = XORConfig(n=n, dim=dim, width=width, n_test=n_test)
+    dev = torch.device(dev)
     xi, cluster, flip_u, g0, xi_test, cluster_test = _raw(cfg, seed)
     xi, g0, xi_test = (t.to(dev, DEFAULT_DTYPE) for t in (xi, g0, xi_test))
     to = dict(device=dev, dtype=DEFAULT_DTYPE)
@@ -584,3 +594,23 @@ def claims(result: XORResult) -> list[Claim]:
         Claim(f"after step {end}: flipped labels fitted (worst seed)", float(last["flipped_train_acc"].min()),
               1.0, ">=", detail=per_seed(last["flipped_train_acc"])),
     ]
+
+
+def theory_conditions(cfg: XORConfig) -> dict[str, float]:
+    """How far a configuration is from the theorem's two scale conditions (constants dropped).
+
+    The theorem asks for ``p >> n^2 ||mu||^2`` (dimension) and ``||mu||^2 >> n^0.51 sqrt(p)``
+    (signal). This returns the two ratios; a ratio well above 1 means the condition is met with
+    room to spare, below 1 that the configuration is outside the theorem.
+
+    Parameters
+    ----------
+    cfg : XORConfig
+
+    Returns
+    -------
+    dict
+        ``{"dimension": p / (n^2 ||mu||^2), "signal": ||mu||^2 / (n^0.51 sqrt(p))}``
+    """
+    mu2 = cfg.signal ** 2
+    return {"dimension": cfg.dim / (cfg.n ** 2 * mu2), "signal": mu2 / (cfg.n ** 0.51 * np.sqrt(cfg.dim))}
