@@ -24,12 +24,13 @@ computation: every tensor carries a leading batch axis of size ``S``.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 __all__ = ["SpanProblem", "Trace", "record_steps", "span_gd", "plain_gd", "output_weights"]
 
@@ -206,7 +207,10 @@ def span_gd(problem: SpanProblem, step_size: float, steps: int, record: np.ndarr
     rec = set(int(s) for s in record)
     out_train, out_eval, out_probe, losses, done = [], [], [], [], []
     interrupted = False
-    bar = tqdm(total=steps, disable=not progress, leave=False, desc="gradient descent")
+    # a text bar on stderr: it updates in place in Jupyter, Colab and terminals, and a static page
+    # (the built book) drops stderr instead of freezing a widget at 0%
+    bar = tqdm(total=steps, disable=not progress, leave=False, desc="gradient descent", file=sys.stderr,
+               mininterval=0.5)
     try:
         for t in range(steps + 1):
             pre = torch.baddbmm(p.pre0, coef, p.gram)      # Z_t = Z_0 + C_t K, (S, m, n)

@@ -116,15 +116,15 @@ def neuron_panels(result, steps, seed_index: int = 0):
 
 
 def sweep_maps(sweep, benign_level: float = 0.95):
-    """Heat maps over (noise rate, signal): step-1 test accuracy, final test accuracy, final
-    fraction of flipped labels fitted (means over seeds).
+    """Heat maps over (noise rate, signal): step-1 test accuracy, final test accuracy, and the
+    fraction of flipped labels fitted by step 1 (means over seeds).
 
     Parameters
     ----------
     sweep : companion.xor.XORSweep
     benign_level : float
-        Cells whose every seed reaches this final test accuracy while fitting every flipped label
-        get a star.
+        Cells of the middle map whose every seed reaches this final test accuracy while fitting
+        every training label (flipped included) at the end get a star.
 
     Returns
     -------
@@ -132,7 +132,7 @@ def sweep_maps(sweep, benign_level: float = 0.95):
     """
     panels = [("clean test accuracy at step 1", sweep.test_acc[..., 1]),
               (f"clean test accuracy at step {sweep.steps[-1]}", sweep.test_acc[..., -1]),
-              (f"flipped labels fitted at step {sweep.steps[-1]}", sweep.flipped_train_acc[..., -1])]
+              ("flipped labels fitted at step 1", sweep.flipped_train_acc[..., 1])]
     benign = ((sweep.test_acc[..., -1] >= benign_level) & (sweep.flipped_train_acc[..., -1] >= 1)
               & (sweep.train_acc[..., -1] >= 1)).all(axis=2)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))

@@ -84,10 +84,10 @@ class XORConfig:
         Number of clean test points (>= 1).
     """
 
-    n: int = 200
-    dim: int = 50_000
+    n: int = 500
+    dim: int = 150_000
     width: int = 500
-    signal: float = 40.0
+    signal: float = 45.0
     noise_rate: float = 0.1
     step_size: float = 0.01
     init_scale: float = 1e-6
@@ -115,11 +115,11 @@ class XORConfig:
 BOOK = XORConfig()
 """The chapter's default: runs three seeds in seconds on a 2-core CPU."""
 
-PAPER = XORConfig(n=200, dim=100_000, width=1000, signal=40.0, noise_rate=0.1, step_size=0.01,
+PAPER = XORConfig(n=1000, dim=500_000, width=1000, signal=50.0, noise_rate=0.1, step_size=0.01,
                   init_scale=1e-6, steps=1000, n_test=2000)
 """A larger setting, closer to the paper's high-dimensional regime; meant for a GPU."""
 
-EXPLORER = XORConfig(n=100, dim=20_000, width=200, signal=30.0, noise_rate=0.1, step_size=0.02,
+EXPLORER = XORConfig(n=100, dim=20_000, width=200, signal=30.0, noise_rate=0.1, step_size=0.005,
                      init_scale=1e-6, steps=300, n_test=500)
 """A small setting that reruns in about a second on a CPU, for the interactive explorer."""
 
