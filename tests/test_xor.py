@@ -134,3 +134,11 @@ def test_prediction_check():
     assert "[0, 1]" in checks.xor_predict_step_one(7, res).message
     assert checks.xor_predict_step_one(0.5, res).correct
     assert not checks.xor_predict_step_one(0.9, res).correct
+
+
+def test_signal_check_runs_the_experiment():
+    assert not checks.xor_signal_breaks_memorization(None).correct
+    assert "between 5 and 200" in checks.xor_signal_breaks_memorization(1000).message
+    weak = checks.xor_signal_breaks_memorization(10.0)
+    assert not weak.correct and "still fits 100%, 100%, 100%" in weak.message
+    assert checks.xor_signal_breaks_memorization(150.0).correct

@@ -1,0 +1,30 @@
+"""Explorer scaffolding: it redraws on a slider change and carries a static default figure."""
+import matplotlib.pyplot as plt
+
+from companion import widgets, xor
+
+
+def test_explorer_redraws_and_carries_a_picture():
+    calls = []
+
+    def draw(a, b):
+        calls.append((a, b))
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [a, b])
+        return fig
+
+    ex = widgets.Explorer(draw, {"a": widgets.slider(0.5, 0.0, 1.0, 0.1, "a"),
+                                 "b": widgets.int_slider(3, 1, 9, 1, "b")})
+    assert calls == [(0.5, 3)]
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["image/png"].startswith("iVBOR")          # a base64 PNG of the default figure
+    ex.controls["b"].value = 7
+    assert calls[-1] == (0.5, 7)
+    assert ex._repr_mimebundle_()["image/png"] == bundle["image/png"]   # the static picture stays the default
+
+
+def test_xor_explorer_builds():
+    ex = xor.explore(xor.EXPLORER.replace(steps=20))
+    assert set(ex.values()) == {"noise_rate", "signal", "dim", "step_size", "steps"}
+    assert ex.figure is not None
