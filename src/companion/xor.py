@@ -115,8 +115,8 @@ class XORConfig:
 BOOK = XORConfig()
 """The chapter's default: runs three seeds in seconds on a 2-core CPU."""
 
-PAPER = XORConfig(n=1000, dim=500_000, width=1000, signal=50.0, noise_rate=0.1, step_size=0.01,
-                  init_scale=1e-6, steps=1000, n_test=2000)
+PAPER = XORConfig(n=1000, dim=300_000, width=1000, signal=50.0, noise_rate=0.1, step_size=0.01,
+                  init_scale=1e-6, steps=1000, n_test=1000)
 """A larger setting, closer to the paper's high-dimensional regime; meant for a GPU."""
 
 EXPLORER = XORConfig(n=100, dim=20_000, width=200, signal=30.0, noise_rate=0.1, step_size=0.005,
