@@ -113,7 +113,8 @@ class XORConfig:
 
 
 BOOK = XORConfig()
-"""The chapter's default: runs three seeds in seconds on a 2-core CPU."""
+"""The chapter's default: three seeds train in about 25 s on a 2-core CPU (mostly drawing the data);
+every claim held on 70 of 70 seeds checked (see the book's appendix)."""
 
 PAPER = XORConfig(n=1000, dim=300_000, width=1000, signal=50.0, noise_rate=0.1, step_size=0.01,
                   init_scale=1e-6, steps=1000, n_test=1000)
