@@ -104,6 +104,8 @@ def test_bad_engine_input():
                                torch.randn(3, 6), torch.eye(6)[:2])
     with pytest.raises(ValueError, match="step_size"):
         engine.span_gd(p, float("nan"), 5)
+    with pytest.raises(ValueError, match="steps must be"):
+        engine.span_gd(p, 0.1, 0)
     with pytest.raises(ValueError, match="record"):
         engine.span_gd(p, 0.1, 5, record=np.array([0, 9]))
     with pytest.raises(ValueError, match="labels"):

@@ -11,9 +11,8 @@ from typing import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from . import xor
+from . import engine, xor
 
 __all__ = ["Feedback", "xor_step_one", "xor_predict_step_one", "xor_signal_breaks_memorization",
            "XOR_EXERCISE"]
@@ -45,8 +44,7 @@ class Feedback:
 def _one_step_reference(sample: xor.XORSample, step_size: float) -> torch.Tensor:
     """One full-batch GD step on the explicit weights, with autograd (the reference)."""
     w = sample.w0.clone().requires_grad_(True)
-    f = torch.relu(sample.x @ w.T) @ sample.out_weights
-    loss = F.softplus(-sample.labels * f).mean()
+    _, loss = engine.explicit_loss(w, sample.x, sample.labels, sample.out_weights)
     (grad,) = torch.autograd.grad(loss, w)
     return (sample.w0 - step_size * grad).detach()
 

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-__all__ = ["SpanProblem", "Trace", "record_steps", "span_gd", "plain_gd", "output_weights"]
+__all__ = ["SpanProblem", "Trace", "record_steps", "span_gd", "plain_gd", "explicit_loss", "output_weights"]
 
 
 def output_weights(width: int, device: torch.device, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -166,6 +166,8 @@ def _outputs(pre: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
 def _validate_run(step_size: float, steps: int, record: np.ndarray | None) -> np.ndarray:
     if not np.isfinite(step_size) or step_size <= 0:
         raise ValueError(f"step_size must be a finite number > 0; got {step_size!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be an integer >= 1; got {steps!r}")
     if record is None:
         return record_steps(steps)
     record = np.asarray(record, dtype=int)
@@ -249,6 +251,26 @@ def _trace(done, out_train, out_eval, out_probe, losses, interrupted) -> Trace:
                  interrupted=interrupted)
 
 
+def explicit_loss(w: torch.Tensor, x: torch.Tensor, labels: torch.Tensor,
+                  out_weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Outputs and mean logistic loss of the network with explicit first-layer weights.
+
+    Parameters
+    ----------
+    w : torch.Tensor, shape (m, d)
+    x : torch.Tensor, shape (n, d)
+    labels : torch.Tensor, shape (n,)
+    out_weights : torch.Tensor, shape (m,)
+
+    Returns
+    -------
+    f : torch.Tensor, shape (n,)
+    loss : torch.Tensor, scalar
+    """
+    f = torch.relu(x @ w.T) @ out_weights
+    return f, F.softplus(-labels * f).mean()
+
+
 def plain_gd(x: torch.Tensor, labels: torch.Tensor, w0: torch.Tensor, out_weights: torch.Tensor,
              step_size: float, steps: int, record: np.ndarray | None = None,
              x_eval: torch.Tensor | None = None, probes: torch.Tensor | None = None) -> Trace:
@@ -280,8 +302,7 @@ def plain_gd(x: torch.Tensor, labels: torch.Tensor, w0: torch.Tensor, out_weight
     x_eval = x[:0] if x_eval is None else x_eval
     out_train, out_eval, out_probe, losses, done = [], [], [], [], []
     for t in range(steps + 1):
-        f = torch.relu(x @ w.T) @ out_weights
-        loss = F.softplus(-labels * f).mean()
+        f, loss = explicit_loss(w, x, labels, out_weights)
         if t in rec:
             with torch.no_grad():
                 out_train.append(f.detach()[None])
