@@ -1,0 +1,56 @@
+"""Argument checks shared by every chapter: each raises ValueError naming the argument, the value
+it got and what is allowed."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["integer", "positive", "fraction", "choice", "seeds"]
+
+_REAL = (int, float, np.integer, np.floating)
+
+
+def integer(name: str, value, low: int = 0, high: int | None = None) -> int:
+    """An integer in ``[low, high]`` (``high`` None: no upper bound); booleans are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low \
+            or (high is not None and value > high):
+        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {allowed}; got {value!r}")
+    return int(value)
+
+
+def positive(name: str, value, allow_zero: bool = False) -> float:
+    """A finite real number ``> 0`` (or ``>= 0`` with ``allow_zero``)."""
+    if isinstance(value, bool) or not isinstance(value, _REAL) or not np.isfinite(value) \
+            or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}; got {value!r}")
+    return float(value)
+
+
+def fraction(name: str, value, low: float = 0.0, high: float = 1.0, high_open: bool = False) -> float:
+    """A real number in ``[low, high]`` (or ``[low, high)`` with ``high_open``)."""
+    if isinstance(value, bool) or not isinstance(value, _REAL) or not np.isfinite(value) or value < low \
+            or value > high or (high_open and value == high):
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}{')' if high_open else ']'}; got {value!r}")
+    return float(value)
+
+
+def choice(name: str, value, allowed: Iterable):
+    """One of ``allowed``."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+    return value
+
+
+def seeds(values: Sequence[int]) -> list[int]:
+    """A non-empty sequence of distinct integers >= 0."""
+    if isinstance(values, (int, np.integer, str, bytes)) or not isinstance(values, Iterable):
+        raise ValueError(f"seeds must be a non-empty sequence of integers >= 0; got {values!r}")
+    values = list(values)
+    if not values or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in values):
+        raise ValueError(f"seeds must be a non-empty sequence of integers >= 0; got {values!r}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"seeds must be distinct; got {values!r}")
+    return [int(s) for s in values]
