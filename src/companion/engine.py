@@ -1,139 +1,211 @@
-"""Full-batch gradient descent for two-layer ReLU networks whose output layer is fixed.
+"""One full-batch training loop for every chapter.
 
-The network is ``f(x) = sum_j a_j relu(<w_j, x>)`` with fixed output weights ``a`` (shape ``(m,)``)
-and a trained first layer ``W`` (shape ``(m, d)``). The loss is the mean logistic loss
-``L(W) = (1/n) sum_i log(1 + exp(-y_i f(x_i)))`` and gradient descent is exactly
+The theory in this book analyzes full-batch gradient descent, so that is what the loop runs:
+every update uses the exact gradient of the whole training loss, no sampling, no approximation.
+The loop is model-agnostic. It owns what every chapter needs once:
 
-    W_{t+1} = W_t - step_size * grad L(W_t),
+* the recorded steps (:func:`record_steps`) and what is recorded at them;
+* batching: every tensor of a model carries a leading axis of ``S`` independent problems (seeds,
+  configurations), trained together as one computation;
+* the update rule, a parameter of the loop (:class:`GD`: gradient descent with one step size per
+  parameter group; other rules such as sign descent or Adam implement the same two methods);
+* progress (a ``tqdm.auto`` bar for runs that take more than a couple of seconds; the variable
+  ``COMPANION_PROGRESS=0`` turns every bar off, as the book build does);
+* interrupts: Ctrl-C returns the steps that finished, with a warning, and the result says so;
+  :func:`require_complete` refuses to judge such a result;
+* results: a :class:`Run` of numpy arrays, one per recorded quantity.
 
-with the ReLU derivative taken as ``1[z > 0]`` (PyTorch's convention, so autograd agrees).
+A model supplies its parameters, its forward pass, what to observe and its gradients. It plugs
+in with a dozen lines; here is batched logistic regression (``x`` of shape ``(S, n, d)``, ``y`` of
+shape ``(S, n)``)::
 
-The span fast path
-------------------
-The gradient with respect to ``w_j`` is a combination of the training inputs:
-``grad_j = sum_i (dL/df_i) a_j 1[<w_j, x_i> > 0] x_i``. So every iterate stays in
-``W_0 + span(rows of X)``: ``W_t = W_0 + C_t X`` with an ``(m, n)`` coefficient matrix ``C_t``. The
-pre-activations on the training set are ``Z_t = W_t X^T = Z_0 + C_t K`` with ``K = X X^T``, and the
-update of ``C`` needs only ``Z_t``. One step therefore costs ``O(m n^2)`` instead of ``O(m n d)``:
-the dimension ``d`` enters once, when ``Z_0 = W_0 X^T`` and ``K`` are formed. Outputs on any other
-point ``u`` follow from ``<w_j, u> = <w0_j, u> + C_t X u``. This is the same algorithm, not an
-approximation; ``tests/test_engine.py`` checks it against :func:`plain_gd` (autograd on ``W``).
+    class Logistic:
+        def __init__(self, x, y):
+            self.x, self.y = x, y
+        def init(self):                                  # parameters, leading axis S
+            return {"w": self.x.new_zeros(self.x.shape[0], self.x.shape[2])}
+        def forward(self, params):                       # anything observe/gradients need
+            return torch.einsum("snd,sd->sn", self.x, params["w"])
+        def observe(self, params, out):                  # recorded at recorded steps
+            return {"loss": F.softplus(-self.y * out).mean(dim=1)}
+        def gradients(self, params, out):                # gradient of the mean loss
+            d = -self.y * torch.sigmoid(-self.y * out) / self.x.shape[1]
+            return {"w": torch.einsum("sn,snd->sd", d, self.x)}
 
-Many independent problems (seeds, or configurations of the same size) run as one batched
-computation: every tensor carries a leading batch axis of size ``S``.
+    run = engine.train(Logistic(x, y), engine.GD(0.5), steps=100)
+    run["loss"]        # (S, R): the loss at run.steps
+
+At each step ``t`` the loop calls ``forward``, then ``observe`` if ``t`` is recorded, then (unless
+``t`` is the last step) ``gradients`` and the rule's ``update``. ``observe`` runs before
+``gradients``, so a model may reuse the forward pass's buffers in place when it computes the
+gradients. A model whose parameters are coordinates in which only some rules are exact (the span
+coefficients of :mod:`companion.twolayer`: the span of the data is preserved by any update linear in
+the gradient, not by sign descent) sets ``linear_rules_only = True`` and the loop refuses other rules.
+
+:func:`plain_gd` is the generic autograd reference: gradient descent on explicit parameters with
+gradients from ``torch.autograd``; every fast path in the book is tested against it.
 """
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Protocol
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
-__all__ = ["SpanProblem", "Trace", "record_steps", "span_gd", "plain_gd", "explicit_loss", "output_weights"]
+__all__ = ["Model", "UpdateRule", "GD", "Run", "RunStatus", "IncompleteRunError", "InterruptedRunWarning", "train",
+           "plain_gd", "record_steps", "require_complete", "progress_enabled"]
 
 
-def output_weights(width: int, device: torch.device, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """The fixed second layer: ``a_j = +1/sqrt(m)`` for the first half, ``-1/sqrt(m)`` for the rest.
+class Model(Protocol):
+    """What the loop needs from a model (see the module docstring for an example)."""
+
+    def init(self) -> dict[str, torch.Tensor]:
+        """The starting parameters, by group name, each with a leading axis of ``S`` problems."""
+
+    def forward(self, params: dict[str, torch.Tensor]):
+        """Whatever :meth:`observe` and :meth:`gradients` need from the current parameters."""
+
+    def observe(self, params: dict[str, torch.Tensor], out) -> dict[str, torch.Tensor]:
+        """The quantities to record, by name, each with a leading axis of ``S``."""
+
+    def gradients(self, params: dict[str, torch.Tensor], out) -> dict[str, torch.Tensor]:
+        """The gradient of the training loss for each parameter group (same shapes as params)."""
+
+
+class UpdateRule(Protocol):
+    """How parameters move given their gradients. ``linear`` says whether the update is a fixed
+    linear map of the gradient (gradient descent is; sign descent and Adam are not)."""
+
+    linear: bool
+
+    def init(self, params: dict[str, torch.Tensor]):
+        """Validate the rule against the parameter groups; return the rule's state (or None)."""
+
+    def update(self, params: dict[str, torch.Tensor], grads: dict[str, torch.Tensor], state, step: int) -> None:
+        """Move ``params`` in place."""
+
+
+def _check_step_size(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class GD:
+    """Full-batch gradient descent: ``theta_g <- theta_g - step_size_g * grad_g`` for every group ``g``.
 
     Parameters
     ----------
-    width : int
-        Number of hidden units ``m``; must be even and positive.
-    device : torch.device
-    dtype : torch.dtype
-
-    Returns
-    -------
-    torch.Tensor, shape (m,)
-    """
-    if not isinstance(width, (int, np.integer)) or width < 2 or width % 2:
-        raise ValueError(f"width must be an even integer >= 2; got {width!r}")
-    a = torch.full((width,), 1.0 / np.sqrt(width), device=device, dtype=dtype)
-    a[width // 2:] *= -1
-    return a
-
-
-@dataclass
-class SpanProblem:
-    """``S`` independent training problems of one size, stored as the span dynamics need them.
-
-    Attributes
-    ----------
-    gram : torch.Tensor, shape (S, n, n)
-        ``K = X X^T`` for each problem.
-    pre0 : torch.Tensor, shape (S, m, n)
-        Initial pre-activations ``Z_0 = W_0 X^T``.
-    labels : torch.Tensor, shape (S, n)
-        Training labels in {-1, +1} (possibly noisy).
-    out_weights : torch.Tensor, shape (m,)
-        The fixed output weights ``a``.
-    eval_gram : torch.Tensor, shape (S, n, q)
-        ``X U^T`` for ``q`` evaluation points ``U`` (test points) whose outputs are recorded.
-    eval_pre0 : torch.Tensor, shape (S, m, q)
-        ``W_0 U^T``.
-    probe_gram : torch.Tensor, shape (S, n, k), optional
-        ``X V^T`` for ``k`` probe directions ``V``; the neurons' inner products ``W_t V^T`` are
-        recorded (for example the projection of every neuron on the cluster means).
-    probe_pre0 : torch.Tensor, shape (S, m, k), optional
-        ``W_0 V^T``.
+    step_size : float or mapping of str to float
+        One step size for every parameter group, or one per group (every group must be named).
     """
 
-    gram: torch.Tensor
-    pre0: torch.Tensor
-    labels: torch.Tensor
-    out_weights: torch.Tensor
-    eval_gram: torch.Tensor
-    eval_pre0: torch.Tensor
-    probe_gram: torch.Tensor | None = None
-    probe_pre0: torch.Tensor | None = None
+    step_size: float | Mapping[str, float]
+    linear: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
-        S, m, n = self.pre0.shape
-        q = self.eval_pre0.shape[-1]
-        expected = {"gram": (S, n, n), "labels": (S, n), "out_weights": (m,),
-                    "eval_gram": (S, n, q), "eval_pre0": (S, m, q)}
-        if self.probe_gram is not None or self.probe_pre0 is not None:
-            if self.probe_gram is None or self.probe_pre0 is None:
-                raise ValueError("probe_gram and probe_pre0 must be given together")
-            k = self.probe_pre0.shape[-1]
-            expected.update(probe_gram=(S, n, k), probe_pre0=(S, m, k))
-        for name, shape in expected.items():
-            got = tuple(getattr(self, name).shape)
-            if got != shape:
-                raise ValueError(f"{name} must have shape {shape} to match pre0 {tuple(self.pre0.shape)}; "
-                                 f"got {got}")
+        if isinstance(self.step_size, Mapping):
+            if not self.step_size:
+                raise ValueError("step_size must name at least one parameter group")
+            for name, value in self.step_size.items():
+                _check_step_size(f"step_size[{name!r}]", value)
+        else:
+            _check_step_size("step_size", self.step_size)
+
+    def _sizes(self, names) -> dict[str, float]:
+        if not isinstance(self.step_size, Mapping):
+            return {name: float(self.step_size) for name in names}
+        missing, extra = set(names) - set(self.step_size), set(self.step_size) - set(names)
+        if missing or extra:
+            raise ValueError(f"step_size must give one step size per parameter group {sorted(names)}; "
+                             f"got {sorted(self.step_size)}")
+        return {name: float(v) for name, v in self.step_size.items()}
+
+    def init(self, params: dict[str, torch.Tensor]) -> dict[str, float]:
+        """The step size of every parameter group."""
+        return self._sizes(params)
+
+    def update(self, params, grads, state, step) -> None:
+        """``params[g] -= state[g] * grads[g]`` in place, for every group."""
+        for name, grad in grads.items():
+            params[name].add_(grad, alpha=-state[name])
+
+
+class IncompleteRunError(RuntimeError):
+    """Raised when something that judges a result (claims, a verdict) is given an interrupted run."""
+
+
+class InterruptedRunWarning(UserWarning):
+    """Warned when a run was stopped (Ctrl-C) before its last step: its result holds fewer steps."""
+
+
+class RunStatus:
+    """For results built from a :class:`Run`: they carry ``planned_steps`` and ``interrupted_at``
+    (None when the run finished) and get the ``interrupted`` property from here."""
+
+    planned_steps: int
+    interrupted_at: int | None
+
+    @property
+    def interrupted(self) -> bool:
+        """True when training stopped before ``planned_steps``."""
+        return self.interrupted_at is not None
 
 
 @dataclass
-class Trace:
-    """What a gradient-descent run recorded, as numpy arrays on the host.
+class Run(RunStatus):
+    """What the loop recorded, as numpy arrays on the host.
 
     Attributes
     ----------
     steps : ndarray of int, shape (R,)
-        The recorded steps (number of updates applied), increasing.
-    train_out : ndarray, shape (S, R, n)
-        Network outputs ``f(x_i)`` on the training points.
-    eval_out : ndarray, shape (S, R, q)
-        Network outputs on the evaluation points.
-    probes : ndarray, shape (S, R, m, k) or None
-        Inner products of every neuron with the probe directions.
-    loss : ndarray, shape (S, R)
-        Mean logistic training loss.
-    interrupted : bool
-        True when the run was stopped by KeyboardInterrupt; the arrays then hold the steps that
-        finished.
+        The recorded steps that finished (number of updates applied), increasing.
+    records : dict of str to ndarray
+        Each recorded quantity, shape ``(S, R, ...)``.
+    planned_steps : int
+        The number of steps the run was asked for.
+    interrupted_at : int or None
+        The step during which a KeyboardInterrupt stopped the run; None if it finished.
     """
 
     steps: np.ndarray
-    train_out: np.ndarray
-    eval_out: np.ndarray
-    probes: np.ndarray | None
-    loss: np.ndarray
-    interrupted: bool = False
+    records: dict
+    planned_steps: int
+    interrupted_at: int | None = None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.records:
+            raise KeyError(f"{name!r} was not recorded; recorded: {sorted(self.records)}")
+        return self.records[name]
+
+
+def require_complete(result, what: str = "this result") -> None:
+    """Raise :class:`IncompleteRunError` if ``result`` comes from an interrupted run.
+
+    Parameters
+    ----------
+    result : object with ``interrupted`` (bool) and ``interrupted_at`` (int or None)
+        A :class:`Run` or a chapter's result built from one.
+    what : str
+        What refuses the result, for the message (e.g. "the XOR claims").
+
+    Raises
+    ------
+    IncompleteRunError
+    """
+    if getattr(result, "interrupted", False):
+        at = getattr(result, "interrupted_at", None)
+        planned = getattr(result, "planned_steps", None)
+        raise IncompleteRunError(
+            f"{what} cannot judge an interrupted run: it stopped at step {at}"
+            + (f" of {planned}" if planned is not None else "")
+            + ", so its last recorded step is not the end of training. Rerun the training cell to the end.")
 
 
 def record_steps(steps: int, count: int = 40) -> np.ndarray:
@@ -150,170 +222,157 @@ def record_steps(steps: int, count: int = 40) -> np.ndarray:
     -------
     ndarray of int, shape (R,) with R <= count + 1
     """
-    if not isinstance(steps, (int, np.integer)) or steps < 1:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1; got {steps!r}")
-    if not isinstance(count, (int, np.integer)) or count < 2:
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 2:
         raise ValueError(f"count must be an integer >= 2; got {count!r}")
     grid = np.unique(np.round(np.geomspace(1, steps, count)).astype(int))
     return np.concatenate([[0], grid])
 
 
-def _outputs(pre: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    """``f = a^T relu(Z)``: (S, m, q) pre-activations -> (S, q) outputs."""
-    return torch.einsum("m,smq->sq", a, torch.relu(pre))
-
-
-def _validate_run(step_size: float, steps: int, record: np.ndarray | None) -> np.ndarray:
-    if not np.isfinite(step_size) or step_size <= 0:
-        raise ValueError(f"step_size must be a finite number > 0; got {step_size!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1; got {steps!r}")
+def _validate_record(steps: int, record) -> np.ndarray:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0; got {steps!r}")
     if record is None:
-        return record_steps(steps)
-    record = np.asarray(record, dtype=int)
-    if record.ndim != 1 or record.size == 0 or np.any(np.diff(record) <= 0) or record[0] < 0 \
-            or record[-1] > steps:
-        raise ValueError(f"record must be increasing steps within [0, steps={steps}]; got {record!r}")
-    return record
+        return record_steps(steps) if steps >= 1 else np.array([0])
+    record = np.asarray(record)
+    if record.ndim != 1 or record.size == 0 or not np.issubdtype(record.dtype, np.integer) \
+            or np.any(np.diff(record) <= 0) or record[0] < 0 or record[-1] > steps:
+        raise ValueError(f"record must be increasing integer steps within [0, steps={steps}]; got {record!r}")
+    return record.astype(int)
 
 
-def span_gd(problem: SpanProblem, step_size: float, steps: int, record: np.ndarray | None = None,
-            progress: bool = False) -> Trace:
-    """Full-batch GD on the mean logistic loss, run on the span coefficients (the fast path).
+def progress_enabled() -> bool:
+    """False when the environment variable ``COMPANION_PROGRESS`` is ``0`` (the book build sets it,
+    so that no progress bar is stored in the built pages); True otherwise."""
+    return os.environ.get("COMPANION_PROGRESS", "1").strip() != "0"
+
+
+def _bar(total: int, progress: bool | None, desc: str):
+    # None: appear only if the run is still going after 2 s, so quick runs print nothing
+    disable = progress is False or not progress_enabled()
+    return tqdm(total=total, desc=desc, disable=disable, leave=False, delay=0 if progress else 2.0,
+                mininterval=0.5)
+
+
+def train(model: Model, rule: UpdateRule, steps: int, record=None, progress: bool | None = None,
+          desc: str = "gradient descent") -> Run:
+    """Run ``steps`` full-batch updates of ``model`` with ``rule`` and record what it observes.
 
     Parameters
     ----------
-    problem : SpanProblem
-        ``S`` problems of one size, all on one device.
-    step_size : float
-        Multiplies the gradient of the mean loss.
+    model : Model
+    rule : UpdateRule
+        For example ``GD(0.1)`` or ``GD({"p": 0.05, "v": 0.02})``.
     steps : int
-        Number of updates.
-    record : array of int, optional
-        Steps at which to record outputs (default: :func:`record_steps`).
-    progress : bool
-        Show a progress bar (tqdm) over the steps.
+        Number of updates (>= 0).
+    record : sequence of int, optional
+        Increasing steps in ``[0, steps]`` at which to call ``model.observe`` (default:
+        :func:`record_steps`).
+    progress : bool or None
+        True: always show a progress bar; False: never; None: only for runs slower than 2 s.
+    desc : str
+        The progress bar's label.
 
     Returns
     -------
-    Trace
-        Recorded outputs for the steps that finished; ``interrupted`` is set when a
-        KeyboardInterrupt stopped the run early.
+    Run
+        ``records[name]`` has shape ``(S, R, ...)``. If a KeyboardInterrupt stopped the run, the
+        run holds the steps recorded before it, ``interrupted_at`` says when, and an
+        :class:`InterruptedRunWarning` is issued.
     """
-    record = _validate_run(step_size, steps, record)
-    p = problem
-    a = p.out_weights
-    n = p.labels.shape[1]
-    y = p.labels
-    coef = torch.zeros_like(p.pre0)                       # C_t, (S, m, n)
-    rec = set(int(s) for s in record)
-    out_train, out_eval, out_probe, losses, done = [], [], [], [], []
-    interrupted = False
-    # a text bar on stderr: it updates in place in Jupyter, Colab and terminals, and a static page
-    # (the built book) drops stderr instead of freezing a widget at 0%
-    bar = tqdm(total=steps, disable=not progress, leave=False, desc="gradient descent", file=sys.stderr,
-               mininterval=0.5)
+    record = _validate_record(steps, record)
+    if getattr(model, "linear_rules_only", False) and not getattr(rule, "linear", False):
+        raise ValueError(f"rule {type(rule).__name__} is not linear in the gradient, and this model "
+                         f"({type(model).__name__}) is exact only under linear rules such as GD")
+    wanted = set(int(s) for s in record)
+    params = model.init()
+    state = rule.init(params)
+    history: list[tuple[int, dict]] = []
+    interrupted_at = None
+    t = 0
+    bar = _bar(steps, progress, desc)
     try:
         for t in range(steps + 1):
-            pre = torch.baddbmm(p.pre0, coef, p.gram)      # Z_t = Z_0 + C_t K, (S, m, n)
-            f = _outputs(pre, a)                           # (S, n)
-            margin = y * f
-            if t in rec:     # compute everything first, so an interrupt never leaves a partial record
-                f_eval = _outputs(torch.baddbmm(p.eval_pre0, coef, p.eval_gram), a)
-                probe = None if p.probe_gram is None else torch.baddbmm(p.probe_pre0, coef, p.probe_gram)
-                loss = F.softplus(-margin).mean(dim=1)
-                out_train.append(f)
-                out_eval.append(f_eval)
-                if probe is not None:
-                    out_probe.append(probe)
-                losses.append(loss)
-                done.append(t)
+            out = model.forward(params)
+            if t in wanted:
+                # snapshots: a model may return views of parameters that later updates change in place
+                observed = {k: v.detach().clone() for k, v in model.observe(params, out).items()}
+                history.append((t, observed))        # one append: never a half-written record
             if t == steps:
                 break
-            dloss_df = -y * torch.sigmoid(-margin) / n     # dL/df_i, (S, n)
-            # grad wrt w_j = sum_i dL/df_i a_j 1[z_ji > 0] x_i  ->  coefficient of x_i
-            coef.sub_(step_size * a[None, :, None] * (pre > 0) * dloss_df[:, None, :])
+            rule.update(params, model.gradients(params, out), state, t)
             bar.update(1)
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted_at = t
     finally:
         bar.close()
-    return _trace(done, out_train, out_eval, out_probe, losses, interrupted)
+    if interrupted_at is not None:
+        last = history[-1][0] if history else None
+        warnings.warn(f"training was interrupted at step {interrupted_at} of {steps}; the result holds the "
+                      f"steps recorded up to {last} and is marked interrupted", InterruptedRunWarning,
+                      stacklevel=2)
+    if not history:
+        raise IncompleteRunError("the run was interrupted before step 0 was recorded: nothing to return")
+    names = history[0][1].keys()
+    records = {name: torch.stack([obs[name] for _, obs in history], dim=1).cpu().numpy() for name in names}
+    return Run(steps=np.array([t for t, _ in history], dtype=int), records=records, planned_steps=steps,
+               interrupted_at=interrupted_at)
 
 
-def _trace(done, out_train, out_eval, out_probe, losses, interrupted) -> Trace:
-    def stack(xs):
-        return torch.stack(xs, dim=1).detach().cpu().numpy()
-    if not done:
-        raise RuntimeError("the run was interrupted before step 0 was recorded")
-    return Trace(steps=np.asarray(done, dtype=int), train_out=stack(out_train), eval_out=stack(out_eval),
-                 probes=stack(out_probe) if out_probe else None, loss=stack(losses),
-                 interrupted=interrupted)
+class _Autograd:
+    """A model given by a loss function of explicit parameters; gradients from autograd."""
 
+    def __init__(self, loss_fn, params, observe):
+        self._loss_fn, self._params, self._observe = loss_fn, params, observe
 
-def explicit_loss(w: torch.Tensor, x: torch.Tensor, labels: torch.Tensor,
-                  out_weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Outputs and mean logistic loss of the network with explicit first-layer weights.
+    def init(self):
+        return {k: v.detach().clone()[None] for k, v in self._params.items()}
 
-    Parameters
-    ----------
-    w : torch.Tensor, shape (m, d)
-    x : torch.Tensor, shape (n, d)
-    labels : torch.Tensor, shape (n,)
-    out_weights : torch.Tensor, shape (m,)
+    def forward(self, params):
+        return None
 
-    Returns
-    -------
-    f : torch.Tensor, shape (n,)
-    loss : torch.Tensor, scalar
-    """
-    f = torch.relu(x @ w.T) @ out_weights
-    return f, F.softplus(-labels * f).mean()
-
-
-def plain_gd(x: torch.Tensor, labels: torch.Tensor, w0: torch.Tensor, out_weights: torch.Tensor,
-             step_size: float, steps: int, record: np.ndarray | None = None,
-             x_eval: torch.Tensor | None = None, probes: torch.Tensor | None = None) -> Trace:
-    """The plain reference: the same GD on the explicit weights ``W`` with autograd, one problem.
-
-    Slow (each step costs ``O(m n d)``) and obviously correct; used by the tests and benchmarks
-    to check :func:`span_gd`.
-
-    Parameters
-    ----------
-    x : torch.Tensor, shape (n, d)
-    labels : torch.Tensor, shape (n,)
-    w0 : torch.Tensor, shape (m, d)
-    out_weights : torch.Tensor, shape (m,)
-    step_size : float
-    steps : int
-    record : array of int, optional
-    x_eval : torch.Tensor, shape (q, d), optional
-    probes : torch.Tensor, shape (k, d), optional
-
-    Returns
-    -------
-    Trace
-        With a batch axis of size 1. ``train_out`` etc. as in :func:`span_gd`.
-    """
-    record = _validate_run(step_size, steps, record)
-    rec = set(int(s) for s in record)
-    w = w0.clone().requires_grad_(True)
-    x_eval = x[:0] if x_eval is None else x_eval
-    out_train, out_eval, out_probe, losses, done = [], [], [], [], []
-    for t in range(steps + 1):
-        f, loss = explicit_loss(w, x, labels, out_weights)
-        if t in rec:
-            with torch.no_grad():
-                out_train.append(f.detach()[None])
-                out_eval.append((torch.relu(x_eval @ w.T) @ out_weights)[None])
-                if probes is not None:
-                    out_probe.append((w @ probes.T)[None])
-                losses.append(loss.detach()[None])
-                done.append(t)
-        if t == steps:
-            break
-        (grad,) = torch.autograd.grad(loss, w)
+    def observe(self, params, out):
         with torch.no_grad():
-            w -= step_size * grad
-    return _trace(done, out_train, out_eval, out_probe, losses, False)
+            return {k: torch.as_tensor(v)[None] for k, v in self._observe({k: p[0] for k, p in params.items()}).items()}
+
+    def gradients(self, params, out):
+        leaves = {k: p[0].detach().requires_grad_(True) for k, p in params.items()}
+        grads = torch.autograd.grad(self._loss_fn(leaves), list(leaves.values()))
+        return {k: g[None] for k, g in zip(leaves, grads)}
+
+
+def plain_gd(loss_fn: Callable[[dict], torch.Tensor], params: Mapping[str, torch.Tensor],
+             step_size: float | Mapping[str, float], steps: int, record=None,
+             observe: Callable[[dict], Mapping[str, torch.Tensor]] | None = None) -> Run:
+    """The plain reference: gradient descent on explicit parameters, gradients by autograd.
+
+    Slow and obviously correct: the tests run every fast path of the book against it, in float64.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        ``loss_fn(params) -> scalar tensor``: the training loss of the explicit parameters (a dict
+        of tensors, without a batch axis).
+    params : mapping of str to torch.Tensor
+        The starting parameters (copied; not modified).
+    step_size : float or mapping of str to float
+        As for :class:`GD`.
+    steps : int
+    record : sequence of int, optional
+    observe : callable, optional
+        ``observe(params) -> dict of tensors`` recorded at the recorded steps; default records
+        the loss as ``"loss"``.
+
+    Returns
+    -------
+    Run
+        With a batch axis of size 1.
+    """
+    if not isinstance(params, Mapping) or not params:
+        raise ValueError("params must be a non-empty mapping of names to tensors")
+    if observe is None:
+        def observe(p):
+            return {"loss": loss_fn(p)}
+    return train(_Autograd(loss_fn, dict(params), observe), GD(step_size), steps, record=record, progress=False,
+                 desc="plain GD (autograd)")

@@ -21,41 +21,28 @@ random numbers, and the flipped sets are nested as the noise rate grows.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import torch
 
-from . import engine
+from . import engine, gram, twolayer, validate
 from .claims import Claim
-from .device import DEFAULT_DTYPE, resolve_device
+from .device import resolve_device
 
 __all__ = ["XORConfig", "BOOK", "PAPER", "EXPLORER", "SCALES", "config_for", "XORSample", "sample",
            "XORResult", "train", "XORSweep", "sweep", "feature_alignment", "explore", "claims",
            "STEP_ONE_TEST_MAX", "FINAL_TEST_MIN", "theory_conditions"]
 
 # cluster index -> (coefficient on e_1, coefficient on e_2) and clean label
-_DIRECTIONS = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
-_CLEAN_LABEL = torch.tensor([1.0, 1.0, -1.0, -1.0])
+_DIRECTIONS = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], dtype=torch.float64)
+_CLEAN_LABEL = torch.tensor([1.0, 1.0, -1.0, -1.0], dtype=torch.float64)
 
+FLOAT64_ABOVE_DIM = 10**10
+"""Above this dimension :func:`train` computes in float64 by default (see :func:`default_dtype`)."""
 
-def _check_int(name: str, value, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-
-
-def _check_positive(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-
-
-def _check_noise_rate(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not 0 <= value < 0.5:
-        raise ValueError(f"noise_rate must be in [0, 0.5); got {value!r}")
+SAMPLERS = ("auto",) + tuple(m for m in gram.METHODS if m != "auto")
 
 
 @dataclass(frozen=True)
@@ -67,7 +54,7 @@ class XORConfig:
     n : int
         Number of training points (>= 1).
     dim : int
-        Input dimension ``p`` (>= 2).
+        Input dimension ``p`` (>= 3).
     width : int
         Number of hidden units ``m`` (even, >= 2).
     signal : float
@@ -95,17 +82,17 @@ class XORConfig:
     n_test: int = 1000
 
     def __post_init__(self) -> None:
-        _check_int("n", self.n, 1)
-        _check_int("dim", self.dim, 2)
+        validate.integer("n", self.n, 1)
+        validate.integer("dim", self.dim, 3)
         if isinstance(self.width, bool) or not isinstance(self.width, (int, np.integer)) \
                 or self.width < 2 or self.width % 2:
             raise ValueError(f"width must be an even integer >= 2; got {self.width!r}")
-        _check_positive("signal", self.signal)
-        _check_noise_rate(self.noise_rate)
-        _check_positive("step_size", self.step_size)
-        _check_positive("init_scale", self.init_scale)
-        _check_int("steps", self.steps, 1)
-        _check_int("n_test", self.n_test, 1)
+        validate.positive("signal", self.signal)
+        validate.fraction("noise_rate", self.noise_rate, 0.0, 0.5, high_open=True)
+        validate.positive("step_size", self.step_size)
+        validate.positive("init_scale", self.init_scale)
+        validate.integer("steps", self.steps, 1)
+        validate.integer("n_test", self.n_test, 1)
 
     def replace(self, **changes) -> "XORConfig":
         """A copy with some fields changed (validated like the original)."""
@@ -113,22 +100,22 @@ class XORConfig:
 
 
 BOOK = XORConfig()
-"""The chapter's default: three seeds train in about 25 s on a 2-core CPU (mostly drawing the data);
-every claim held on 70 of 70 seeds checked (see the book's appendix)."""
+"""The chapter's default configuration (its run time and seed record are in the book's appendix,
+measured by ``benchmarks/xor_seed_robustness.py``)."""
 
 PAPER = XORConfig(n=1000, dim=300_000, width=1000, signal=50.0, noise_rate=0.1, step_size=0.01,
                   init_scale=1e-6, steps=1000, n_test=1000)
-"""A larger setting, closer to the paper's high-dimensional regime; meant for a GPU."""
+"""A larger setting (more points, wider network, more steps); meant for a GPU."""
 
 EXPLORER = XORConfig(n=100, dim=20_000, width=200, signal=30.0, noise_rate=0.1, step_size=0.005,
                      init_scale=1e-6, steps=300, n_test=500)
-"""A small setting that reruns in about a second on a CPU, for the interactive explorer."""
+"""A small setting for the interactive explorer (its response time: ``benchmarks/bench_explorer.py``)."""
 
 SCALES = {"book": BOOK, "paper": PAPER}
 
 
 def config_for(scale: str) -> XORConfig:
-    """The chapter's configuration for ``scale`` ("book" or "paper").
+    """The chapter's configuration for ``scale`` (one of :data:`SCALES`).
 
     Raises
     ------
@@ -140,27 +127,29 @@ def config_for(scale: str) -> XORConfig:
     return SCALES[scale]
 
 
-def _check_seeds(seeds: Sequence[int]) -> list[int]:
-    if isinstance(seeds, (int, np.integer)):
-        raise ValueError(f"seeds must be a non-empty sequence of integers >= 0; got {seeds!r}")
-    seeds = list(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty sequence of integers >= 0; got {seeds!r}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct; got {seeds!r}")
-    return [int(s) for s in seeds]
+def default_dtype(dim: int) -> torch.dtype:
+    """float32 up to :data:`FLOAT64_ABOVE_DIM`, float64 above it.
+
+    At dimension ``p`` a training point's squared norm is about ``p`` and its inner product with
+    another point about ``sqrt(p)``; the dynamics add the two. float32 keeps about 7 significant
+    digits, so a cross term added to a squared norm loses a fraction of about ``6e-8 sqrt(p)`` of
+    its value: 0.6% at ``p = 10^10``, 6% at ``p = 10^12``. In the XOR dynamics the squared norms
+    enter only the training points' own pre-activations, and ``benchmarks/xor_float32.py``
+    (2026-11-23) found float32 and float64 outputs within a relative 1e-6 up to ``p = 10^14``
+    at the book's proportions; the switch at ``10^10`` keeps a margin for other proportions.
+    """
+    return torch.float64 if dim > FLOAT64_ABOVE_DIM else torch.float32
 
 
-def _raw(cfg: XORConfig, seed: int):
-    """The seed's random draws, on the CPU, in a fixed order (unscaled initialization)."""
-    gen = torch.Generator().manual_seed(seed)
-    xi = torch.randn(cfg.n, cfg.dim, generator=gen)
-    cluster = torch.randint(0, 4, (cfg.n,), generator=gen)
-    flip_u = torch.rand(cfg.n, generator=gen)
-    g0 = torch.randn(cfg.width, cfg.dim, generator=gen)
-    xi_test = torch.randn(cfg.n_test, cfg.dim, generator=gen)
-    cluster_test = torch.randint(0, 4, (cfg.n_test,), generator=gen)
-    return xi, cluster, flip_u, g0, xi_test, cluster_test
+def _draws(cfg: XORConfig, seed: int, sampler: str):
+    """The seed's random draws: clusters, flip variables, test clusters, then the Gaussian parts."""
+    rng = np.random.default_rng(seed)
+    cluster = torch.from_numpy(rng.integers(0, 4, cfg.n))
+    flip_u = torch.from_numpy(rng.random(cfg.n))
+    cluster_test = torch.from_numpy(rng.integers(0, 4, cfg.n_test))
+    noise = gram.gaussian_gram({"train": cfg.n, "test": cfg.n_test, "neurons": cfg.width}, cfg.dim, 2, rng,
+                               method=sampler)
+    return cluster, flip_u, cluster_test, noise
 
 
 @dataclass
@@ -198,49 +187,52 @@ class XORSample:
     means: torch.Tensor
 
 
-def sample(cfg: XORConfig, seed: int, device: str | torch.device | None = None) -> XORSample:
+def sample(cfg: XORConfig, seed: int, device: str | torch.device | None = None,
+           dtype: torch.dtype = torch.float32) -> XORSample:
     """Draw one seed's training set, test set and initialization explicitly.
 
-    Exactly the draws that :func:`train` uses for the same ``seed``; the tests train on them with
-    plain autograd to check the fast path.
+    Exactly the draws that :func:`train` uses with ``sampler="explicit"`` for the same ``seed``
+    (the tests train on them with plain autograd to check the fast path). Memory grows with
+    ``dim * (n + n_test + width)``.
 
     Parameters
     ----------
     cfg : XORConfig
     seed : int
     device : str, torch.device or None
+    dtype : torch.dtype
 
     Returns
     -------
     XORSample
     """
-    (seed,) = _check_seeds([seed])
+    (seed,) = validate.seeds([seed])
     dev = resolve_device(device)
-    xi, cluster, flip_u, g0, xi_test, cluster_test = _raw(cfg, seed)
-    means = torch.zeros(2, cfg.dim)
+    cluster, flip_u, cluster_test, noise = _draws(cfg, seed, "explicit")
+    means = torch.zeros(2, cfg.dim, dtype=torch.float64)
     means[0, 0] = means[1, 1] = cfg.signal
     clean = _CLEAN_LABEL[cluster]
     flipped = flip_u < cfg.noise_rate
-    to = dict(device=dev, dtype=DEFAULT_DTYPE)
+    to = dict(device=dev, dtype=dtype)
     return XORSample(
-        x=(xi + _DIRECTIONS[cluster] @ means).to(**to), labels=torch.where(flipped, -clean, clean).to(**to),
-        clean_labels=clean.to(**to), flipped=flipped.to(dev), cluster=cluster.to(dev),
-        x_test=(xi_test + _DIRECTIONS[cluster_test] @ means).to(**to),
-        test_labels=_CLEAN_LABEL[cluster_test].to(**to), w0=(cfg.init_scale * g0).to(**to),
-        out_weights=engine.output_weights(cfg.width, dev), means=means.to(**to))
+        x=(noise.vectors("train") + _DIRECTIONS[cluster] @ means).to(**to),
+        labels=torch.where(flipped, -clean, clean).to(**to), clean_labels=clean.to(**to), flipped=flipped.to(dev),
+        cluster=cluster.to(dev), x_test=(noise.vectors("test") + _DIRECTIONS[cluster_test] @ means).to(**to),
+        test_labels=_CLEAN_LABEL[cluster_test].to(**to), w0=(cfg.init_scale * noise.vectors("neurons")).to(**to),
+        out_weights=twolayer.output_weights(cfg.width, dev, dtype), means=means.to(**to))
 
 
 @dataclass
 class _SeedProducts:
-    """One seed's products that do not depend on signal, noise rate or init scale (on device)."""
+    """One seed's inner products that do not depend on signal, noise rate or init scale (float64)."""
 
     xi_gram: torch.Tensor        # (n, n)        Xi Xi^T
     xi_eval_gram: torch.Tensor   # (n, q)        Xi Xi_test^T
     g0_xi: torch.Tensor          # (m, n)        G0 Xi^T
     g0_xi_eval: torch.Tensor     # (m, q)        G0 Xi_test^T
-    xi2: torch.Tensor            # (n, 2)        first two coordinates of Xi
+    xi2: torch.Tensor            # (n, 2)        coordinates of Xi along e_1, e_2
     xi2_eval: torch.Tensor       # (q, 2)
-    g0_2: torch.Tensor           # (m, 2)        first two columns of G0
+    g0_2: torch.Tensor           # (m, 2)
     dirs: torch.Tensor           # (n, 2)        cluster directions D
     dirs_eval: torch.Tensor      # (q, 2)
     clean: torch.Tensor          # (n,)
@@ -248,31 +240,22 @@ class _SeedProducts:
     flip_u: torch.Tensor         # (n,)
 
 
-def _products(cfg: XORConfig, seed: int, dev: torch.device) -> _SeedProducts:
-    """The seed's products, cached: they depend only on the sizes, the seed and the device, so a
-    sweep or an explorer that revisits a seed does not redraw and remultiply ``dim``-sized arrays."""
-    return _cached_products(cfg.n, cfg.dim, cfg.width, cfg.n_test, seed, str(dev))
-
-
-@functools.lru_cache(maxsize=16)
-def _cached_products(n: int, dim: int, width: int, n_test: int, seed: int, dev: str) -> _SeedProducts:
-    cfg = XORConfig(n=n, dim=dim, width=width, n_test=n_test)
-    dev = torch.device(dev)
-    xi, cluster, flip_u, g0, xi_test, cluster_test = _raw(cfg, seed)
-    xi, g0, xi_test = (t.to(dev, DEFAULT_DTYPE) for t in (xi, g0, xi_test))
-    to = dict(device=dev, dtype=DEFAULT_DTYPE)
+def _products(cfg: XORConfig, seed: int, sampler: str, dev: torch.device) -> _SeedProducts:
+    cluster, flip_u, cluster_test, noise = _draws(cfg, seed, sampler)
+    to = dict(device=dev, dtype=torch.float64)
     return _SeedProducts(
-        xi_gram=xi @ xi.T, xi_eval_gram=xi @ xi_test.T, g0_xi=g0 @ xi.T, g0_xi_eval=g0 @ xi_test.T,
-        xi2=xi[:, :2].clone(), xi2_eval=xi_test[:, :2].clone(), g0_2=g0[:, :2].clone(),
-        dirs=_DIRECTIONS[cluster].to(**to), dirs_eval=_DIRECTIONS[cluster_test].to(**to),
-        clean=_CLEAN_LABEL[cluster].to(**to), clean_eval=_CLEAN_LABEL[cluster_test].to(**to),
-        flip_u=flip_u.to(**to))
+        xi_gram=noise.inner("train", "train").to(**to), xi_eval_gram=noise.inner("train", "test").to(**to),
+        g0_xi=noise.inner("neurons", "train").to(**to), g0_xi_eval=noise.inner("neurons", "test").to(**to),
+        xi2=noise.coordinates("train").to(**to), xi2_eval=noise.coordinates("test").to(**to),
+        g0_2=noise.coordinates("neurons").to(**to), dirs=_DIRECTIONS[cluster].to(**to),
+        dirs_eval=_DIRECTIONS[cluster_test].to(**to), clean=_CLEAN_LABEL[cluster].to(**to),
+        clean_eval=_CLEAN_LABEL[cluster_test].to(**to), flip_u=flip_u.to(**to))
 
 
-def _assemble(pr: _SeedProducts, signal: float, noise_rate: float, init_scale: float):
-    """Gram matrices and initial pre-activations for ``x = signal * D + Xi`` (one problem)."""
+def _assemble(pr: _SeedProducts, signal: float, noise_rate: float, init_scale: float, dtype: torch.dtype):
+    """Inner products of ``x = signal * D + Xi``, ``W_0 = init_scale * G0`` and ``e_1, e_2`` (one problem)."""
     s = signal
-    gram = pr.xi_gram + s * (pr.dirs @ pr.xi2.T + pr.xi2 @ pr.dirs.T) + s * s * (pr.dirs @ pr.dirs.T)
+    gram_ = pr.xi_gram + s * (pr.dirs @ pr.xi2.T + pr.xi2 @ pr.dirs.T) + s * s * (pr.dirs @ pr.dirs.T)
     eval_gram = (pr.xi_eval_gram + s * (pr.dirs @ pr.xi2_eval.T + pr.xi2 @ pr.dirs_eval.T)
                  + s * s * (pr.dirs @ pr.dirs_eval.T))
     pre0 = init_scale * (pr.g0_xi + s * pr.g0_2 @ pr.dirs.T)
@@ -281,8 +264,9 @@ def _assemble(pr: _SeedProducts, signal: float, noise_rate: float, init_scale: f
     probe_pre0 = init_scale * pr.g0_2              # W_0 e_k
     flipped = pr.flip_u < noise_rate
     labels = torch.where(flipped, -pr.clean, pr.clean)
-    return dict(gram=gram, pre0=pre0, labels=labels, eval_gram=eval_gram, eval_pre0=eval_pre0,
-                probe_gram=probe_gram, probe_pre0=probe_pre0), flipped
+    part = dict(gram=gram_, pre0=pre0, labels=labels, eval_gram=eval_gram, eval_pre0=eval_pre0,
+                probe_gram=probe_gram, probe_pre0=probe_pre0)
+    return {k: v.to(dtype) for k, v in part.items()}, flipped
 
 
 def _accuracy(out: np.ndarray, labels: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -299,32 +283,35 @@ def _accuracy(out: np.ndarray, labels: np.ndarray, mask: np.ndarray | None = Non
     return np.where(count > 0, (correct & m).sum(axis=2) / np.maximum(count, 1), 1.0)
 
 
-def _auto_progress(problems: int, cfg: XORConfig) -> bool:
-    # show a bar when the step loop is expected to take more than a few seconds on a CPU
-    return problems * cfg.steps * cfg.width * cfg.n ** 2 > 3e10
-
-
-def _run(cfg: XORConfig, products: list[_SeedProducts], settings: list[tuple[float, float]], dev,
+def _run(cfg: XORConfig, products: list[_SeedProducts], settings: list[tuple[float, float]], dev, dtype,
          record, progress):
     """Build one batched problem from (seed products, (signal, noise_rate)) pairs and train it."""
     parts, flips = [], []
     for pr, (signal, noise_rate) in zip(products, settings):
-        part, flipped = _assemble(pr, signal, noise_rate, cfg.init_scale)
+        part, flipped = _assemble(pr, signal, noise_rate, cfg.init_scale, dtype)
         parts.append(part)
         flips.append(flipped)
-    stacked = {k: torch.stack([p[k] for p in parts]) for k in parts[0]}
-    problem = engine.SpanProblem(out_weights=engine.output_weights(cfg.width, dev), **stacked)
-    if progress is None:
-        progress = _auto_progress(len(parts), cfg)
-    trace = engine.span_gd(problem, cfg.step_size, cfg.steps, record=record, progress=progress)
-    labels = stacked["labels"].cpu().numpy()
+    data = twolayer.SpanData(**{k: torch.stack([p[k] for p in parts]) for k in parts[0]})
+    model = twolayer.SpanTwoLayer(data, twolayer.output_weights(cfg.width, dev, dtype))
+    run = engine.train(model, engine.GD(cfg.step_size), cfg.steps, record=record, progress=progress)
+    labels = data.labels.cpu().numpy()
     flipped = torch.stack(flips).cpu().numpy()
     clean_eval = torch.stack([pr.clean_eval for pr in products]).cpu().numpy()
-    return trace, labels, flipped, clean_eval
+    return run, labels, flipped, clean_eval
+
+
+def _options(seeds, device, dtype, sampler, cfg):
+    seeds = validate.seeds(seeds)
+    dev = resolve_device(device)
+    validate.choice("sampler", sampler, SAMPLERS)
+    if dtype is None:
+        dtype = default_dtype(cfg.dim)
+    validate.choice("dtype", dtype, (torch.float32, torch.float64))
+    return seeds, dev, dtype
 
 
 @dataclass
-class XORResult:
+class XORResult(engine.RunStatus):
     """What :func:`train` measured, per seed and recorded step.
 
     Attributes
@@ -342,6 +329,10 @@ class XORResult:
         Accuracy on the training points whose label was not flipped.
     test_acc : ndarray, shape (S, R)
         Accuracy on fresh test points with clean labels.
+    test_out : ndarray, shape (S, R, n_test)
+        The network's outputs ``f(x)`` on the test points.
+    test_labels : ndarray, shape (S, n_test)
+        Their clean labels.
     train_loss : ndarray, shape (S, R)
         Mean logistic loss on the training set.
     neuron_proj : ndarray, shape (S, R, width, 2)
@@ -349,8 +340,11 @@ class XORResult:
     out_weights : ndarray, shape (width,)
         The fixed second layer.
     n_flipped : ndarray of int, shape (S,)
-    interrupted : bool
-        True when the run was stopped early; the arrays hold the steps that finished.
+    planned_steps : int
+        ``config.steps``.
+    interrupted_at : int or None
+        The step at which a KeyboardInterrupt stopped training (None: it finished); the arrays
+        then hold the steps that finished, and :func:`claims` refuses the result.
     """
 
     config: XORConfig
@@ -360,11 +354,14 @@ class XORResult:
     flipped_train_acc: np.ndarray
     clean_train_acc: np.ndarray
     test_acc: np.ndarray
+    test_out: np.ndarray
+    test_labels: np.ndarray
     train_loss: np.ndarray
     neuron_proj: np.ndarray
     out_weights: np.ndarray
     n_flipped: np.ndarray
-    interrupted: bool = False
+    planned_steps: int
+    interrupted_at: int | None = None
 
     def at(self, step: int) -> dict[str, np.ndarray]:
         """The per-seed accuracies at a recorded ``step`` (shape (S,) each)."""
@@ -377,20 +374,27 @@ class XORResult:
 
 
 def train(cfg: XORConfig = BOOK, seeds: Sequence[int] = (0, 1, 2), device: str | torch.device | None = None,
-          record: Sequence[int] | None = None, progress: bool | None = None) -> XORResult:
+          record: Sequence[int] | None = None, progress: bool | None = None, dtype: torch.dtype | None = None,
+          sampler: str = "auto") -> XORResult:
     """Train the network on XOR cluster data for several seeds at once.
 
     Parameters
     ----------
     cfg : XORConfig
     seeds : sequence of int
-        Distinct non-negative seeds; each gives its own data, labels noise and initialization.
+        Distinct non-negative seeds; each gives its own data, label noise and initialization.
     device : str, torch.device or None
         None: CUDA when available, else the CPU.
     record : sequence of int, optional
         Steps to record (default about 40 log-spaced steps including 0, 1 and ``cfg.steps``).
     progress : bool or None
-        Show a progress bar; None shows one only for runs expected to take more than a few seconds.
+        Show a progress bar; None shows one only if training takes more than 2 s.
+    dtype : torch.dtype or None
+        float32 or float64; None: :func:`default_dtype` of ``cfg.dim``.
+    sampler : {"auto", "wishart", "explicit"}
+        How the Gaussian parts are drawn (:func:`companion.gram.gaussian_gram`): "auto" draws
+        the inner products directly whenever ``dim - 2 >= n + n_test + width`` (any dimension costs
+        the same), and the vectors otherwise. "explicit" draws exactly what :func:`sample` returns.
 
     Returns
     -------
@@ -398,19 +402,19 @@ def train(cfg: XORConfig = BOOK, seeds: Sequence[int] = (0, 1, 2), device: str |
     """
     if not isinstance(cfg, XORConfig):
         raise ValueError(f"cfg must be an XORConfig; got {type(cfg).__name__}")
-    seeds = _check_seeds(seeds)
-    dev = resolve_device(device)
-    products = [_products(cfg, s, dev) for s in seeds]
-    trace, labels, flipped, clean_eval = _run(cfg, products, [(cfg.signal, cfg.noise_rate)] * len(seeds),
-                                              dev, None if record is None else np.asarray(record), progress)
+    seeds, dev, dtype = _options(seeds, device, dtype, sampler, cfg)
+    products = [_products(cfg, s, sampler, dev) for s in seeds]
+    run, labels, flipped, clean_eval = _run(cfg, products, [(cfg.signal, cfg.noise_rate)] * len(seeds), dev,
+                                            dtype, record, progress)
     return XORResult(
-        config=cfg, seeds=np.asarray(seeds), steps=trace.steps,
-        train_acc=_accuracy(trace.train_out, labels),
-        flipped_train_acc=_accuracy(trace.train_out, labels, flipped),
-        clean_train_acc=_accuracy(trace.train_out, labels, ~flipped),
-        test_acc=_accuracy(trace.eval_out, clean_eval), train_loss=trace.loss,
-        neuron_proj=trace.probes, out_weights=engine.output_weights(cfg.width, dev).cpu().numpy(),
-        n_flipped=flipped.sum(axis=1), interrupted=trace.interrupted)
+        config=cfg, seeds=np.asarray(seeds), steps=run.steps,
+        train_acc=_accuracy(run["train_out"], labels),
+        flipped_train_acc=_accuracy(run["train_out"], labels, flipped),
+        clean_train_acc=_accuracy(run["train_out"], labels, ~flipped),
+        test_acc=_accuracy(run["eval_out"], clean_eval), test_out=run["eval_out"], test_labels=clean_eval,
+        train_loss=run["loss"],
+        neuron_proj=run["probes"], out_weights=twolayer.output_weights(cfg.width).numpy(),
+        n_flipped=flipped.sum(axis=1), planned_steps=cfg.steps, interrupted_at=run.interrupted_at)
 
 
 def feature_alignment(result: XORResult) -> np.ndarray:
@@ -435,7 +439,7 @@ def feature_alignment(result: XORResult) -> np.ndarray:
 
 
 @dataclass
-class XORSweep:
+class XORSweep(engine.RunStatus):
     """Accuracies over a grid of signal strengths and noise rates, on common random numbers.
 
     Attributes
@@ -447,7 +451,8 @@ class XORSweep:
     seeds : ndarray of int, shape (S,)
     steps : ndarray of int, shape (R,)
     train_acc, flipped_train_acc, test_acc : ndarray, shape (A, B, S, R)
-    interrupted : bool
+    planned_steps : int
+    interrupted_at : int or None
     """
 
     config: XORConfig
@@ -458,13 +463,17 @@ class XORSweep:
     train_acc: np.ndarray
     flipped_train_acc: np.ndarray
     test_acc: np.ndarray
-    interrupted: bool = False
+    planned_steps: int
+    interrupted_at: int | None = None
 
 
 def sweep(cfg: XORConfig, signals: Sequence[float], noise_rates: Sequence[float], seeds: Sequence[int] = (0, 1, 2),
           device: str | torch.device | None = None, record: Sequence[int] | None = None,
-          progress: bool | None = None) -> XORSweep:
+          progress: bool | None = None, dtype: torch.dtype | None = None, sampler: str = "auto") -> XORSweep:
     """Train every (signal, noise rate, seed) combination as one batched run.
+
+    Every configuration of one seed shares that seed's draws (common random numbers), so a cell of
+    the grid equals :func:`train` of that configuration on that seed.
 
     Parameters
     ----------
@@ -474,10 +483,8 @@ def sweep(cfg: XORConfig, signals: Sequence[float], noise_rates: Sequence[float]
         Cluster-mean norms, each > 0.
     noise_rates : sequence of float
         Each in [0, 0.5).
-    seeds : sequence of int
-    device : str, torch.device or None
-    record : sequence of int, optional
-    progress : bool or None
+    seeds, device, record, progress, dtype, sampler
+        As for :func:`train`.
 
     Returns
     -------
@@ -485,34 +492,29 @@ def sweep(cfg: XORConfig, signals: Sequence[float], noise_rates: Sequence[float]
     """
     if not isinstance(cfg, XORConfig):
         raise ValueError(f"cfg must be an XORConfig; got {type(cfg).__name__}")
-    signals = [float(s) for s in signals]
-    noise_rates = [float(r) for r in noise_rates]
+    signals = [validate.positive("signal", s) for s in signals]
+    noise_rates = [validate.fraction("noise_rate", r, 0.0, 0.5, high_open=True) for r in noise_rates]
     if not signals or not noise_rates:
         raise ValueError(f"signals and noise_rates must be non-empty; got {signals!r} and {noise_rates!r}")
-    for s in signals:
-        _check_positive("signal", s)
-    for r in noise_rates:
-        _check_noise_rate(r)
-    seeds = _check_seeds(seeds)
-    dev = resolve_device(device)
-    base = [_products(cfg, s, dev) for s in seeds]
+    seeds, dev, dtype = _options(seeds, device, dtype, sampler, cfg)
+    base = [_products(cfg, s, sampler, dev) for s in seeds]
     combos = [(sig, rate, k) for sig in signals for rate in noise_rates for k in range(len(seeds))]
-    trace, labels, flipped, clean_eval = _run(cfg, [base[k] for _, _, k in combos],
-                                              [(sig, rate) for sig, rate, _ in combos], dev,
-                                              None if record is None else np.asarray(record), progress)
-    shape = (len(signals), len(noise_rates), len(seeds), len(trace.steps))
+    run, labels, flipped, clean_eval = _run(cfg, [base[k] for _, _, k in combos],
+                                            [(sig, rate) for sig, rate, _ in combos], dev, dtype, record, progress)
+    shape = (len(signals), len(noise_rates), len(seeds), len(run.steps))
     return XORSweep(
         config=cfg, signals=np.asarray(signals), noise_rates=np.asarray(noise_rates), seeds=np.asarray(seeds),
-        steps=trace.steps, train_acc=_accuracy(trace.train_out, labels).reshape(shape),
-        flipped_train_acc=_accuracy(trace.train_out, labels, flipped).reshape(shape),
-        test_acc=_accuracy(trace.eval_out, clean_eval).reshape(shape), interrupted=trace.interrupted)
+        steps=run.steps, train_acc=_accuracy(run["train_out"], labels).reshape(shape),
+        flipped_train_acc=_accuracy(run["train_out"], labels, flipped).reshape(shape),
+        test_acc=_accuracy(run["eval_out"], clean_eval).reshape(shape), planned_steps=cfg.steps,
+        interrupted_at=run.interrupted_at)
 
 
 def explore(cfg: XORConfig = EXPLORER, seed: int = 0, device: str | torch.device | None = None):
     """An interactive explorer: sliders for noise rate, signal, dimension, step size and steps.
 
-    Each change reruns :func:`train` on one seed at the explorer's small size (about a second on a
-    CPU) and redraws the accuracy curves. In a static page (the built book) the explorer shows its
+    Each change reruns :func:`train` on one seed at the explorer's small size and redraws the
+    accuracy curves (``benchmarks/bench_explorer.py`` times a change). In a static page (the built book) the explorer shows its
     default figure.
 
     Parameters
@@ -569,6 +571,7 @@ def claims(result: XORResult) -> list[Claim]:
     -------
     list of companion.claims.Claim
     """
+    engine.require_complete(result, "the XOR claims")
     if len(result.seeds) < 3:
         raise ValueError(f"result must hold at least 3 seeds to check the claims; got {len(result.seeds)}")
     if 1 not in set(result.steps.tolist()):

@@ -1,55 +1,38 @@
-"""Exercise checks: each takes the student's answer and returns specific feedback.
-
-A check returns a :class:`Feedback` whose ``correct`` says whether the answer is right and whose
-text says what is wrong and where to look. It never raises on a wrong answer (a placeholder answer
-must run), only on an answer of the wrong kind that it cannot judge at all.
-"""
+"""Exercise checks of the XOR chapter (see :mod:`companion.checks` for the convention)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import torch
 
-from . import engine, xor
+from .. import twolayer, xor
+from . import Feedback
 
-__all__ = ["Feedback", "xor_step_one", "xor_predict_step_one", "xor_signal_breaks_memorization",
-           "XOR_EXERCISE"]
+__all__ = ["step_one_reference", "step_one", "predict_step_one", "signal_breaks_memorization", "EXERCISE"]
 
-XOR_EXERCISE = xor.EXPLORER.replace(signal=40.0)
-"""The setting of the XOR chapter's exercises (the explorer's size: seconds on a CPU)."""
+EXERCISE = xor.EXPLORER.replace(signal=40.0)
+"""The setting of the XOR chapter's exercises (the explorer's size, with a stronger signal)."""
 
 
-@dataclass(frozen=True)
-class Feedback:
-    """The verdict on an answer.
+def step_one_reference(sample: xor.XORSample, step_size: float) -> torch.Tensor:
+    """One full-batch GD step on the explicit weights, with autograd (what the checks compare with).
 
-    Attributes
+    Parameters
     ----------
-    correct : bool
-    message : str
+    sample : companion.xor.XORSample
+    step_size : float
+
+    Returns
+    -------
+    torch.Tensor, shape (width, dim)
     """
-
-    correct: bool
-    message: str
-
-    def __str__(self) -> str:
-        return ("✓ " if self.correct else "✗ not yet: ") + self.message
-
-    def _repr_markdown_(self) -> str:
-        return ("**✓ Correct.** " if self.correct else "**✗ Not yet.** ") + self.message
-
-
-def _one_step_reference(sample: xor.XORSample, step_size: float) -> torch.Tensor:
-    """One full-batch GD step on the explicit weights, with autograd (the reference)."""
     w = sample.w0.clone().requires_grad_(True)
-    _, loss = engine.explicit_loss(w, sample.x, sample.labels, sample.out_weights)
-    (grad,) = torch.autograd.grad(loss, w)
+    (grad,) = torch.autograd.grad(twolayer.explicit_loss(w, sample.x, sample.labels, sample.out_weights), w)
     return (sample.w0 - step_size * grad).detach()
 
 
-def xor_step_one(w1, sample: xor.XORSample, step_size: float) -> Feedback:
+def step_one(w1, sample: xor.XORSample, step_size: float) -> Feedback:
     """Check a hand-derived first-step weight matrix against one step of gradient descent.
 
     Parameters
@@ -64,7 +47,7 @@ def xor_step_one(w1, sample: xor.XORSample, step_size: float) -> Feedback:
     -------
     Feedback
     """
-    reference = _one_step_reference(sample, step_size)
+    reference = step_one_reference(sample, step_size)
     w1 = torch.as_tensor(np.asarray(w1.detach().cpu() if torch.is_tensor(w1) else w1), dtype=reference.dtype)
     if tuple(w1.shape) != tuple(reference.shape):
         return Feedback(False, f"W1 must have shape {tuple(reference.shape)} (width, dim); got {tuple(w1.shape)}.")
@@ -95,7 +78,7 @@ def xor_step_one(w1, sample: xor.XORSample, step_size: float) -> Feedback:
                            "initial weights, and the sum runs over all training points.")
 
 
-def xor_predict_step_one(prediction, result: xor.XORResult, tolerance: float = 0.1) -> Feedback:
+def predict_step_one(prediction, result: xor.XORResult, tolerance: float = 0.1) -> Feedback:
     """Compare a predicted clean test accuracy after step 1 with the run's mean over seeds.
 
     Parameters
@@ -126,10 +109,10 @@ def xor_predict_step_one(prediction, result: xor.XORResult, tolerance: float = 0
     return Feedback(False, f"measured {measured:.3f} (mean over seeds), against your {prediction:.3f}. {why}")
 
 
-def xor_signal_breaks_memorization(signal, seeds: Sequence[int] = (0, 1, 2), device=None) -> Feedback:
+def signal_breaks_memorization(signal, seeds: Sequence[int] = (0, 1, 2), device=None) -> Feedback:
     """Check a signal strength at which step 1 no longer fits every flipped label, on every seed.
 
-    Runs :data:`XOR_EXERCISE` with the given ``signal`` for one step.
+    Runs :data:`EXERCISE` with the given ``signal`` for one step.
 
     Parameters
     ----------
@@ -146,7 +129,7 @@ def xor_signal_breaks_memorization(signal, seeds: Sequence[int] = (0, 1, 2), dev
         return Feedback(False, "choose a signal strength (a number between 5 and 200) and run the cell.")
     if isinstance(signal, bool) or not isinstance(signal, (int, float, np.floating)) or not 5 <= signal <= 200:
         return Feedback(False, f"signal must be a number between 5 and 200; got {signal!r}.")
-    run = xor.train(XOR_EXERCISE.replace(signal=float(signal), steps=1), seeds=seeds, device=device,
+    run = xor.train(EXERCISE.replace(signal=float(signal), steps=1), seeds=seeds, device=device,
                     progress=False)
     fitted = run.at(1)["flipped_train_acc"]
     shown = ", ".join(f"{100 * v:.0f}%" for v in fitted)
