@@ -1,90 +1,149 @@
-"""Time companion.xor.train (span fast path) against plain autograd GD of the same network.
+"""Speed of the XOR chapter's training: the span fast path and the Gram sampler against the plain ways.
 
 Usage (from the repository root):
 
-    python benchmarks/bench_xor.py                  # the issue's size, on the default device
-    python benchmarks/bench_xor.py --device cpu
-    python benchmarks/bench_xor.py --paper          # adds a paper-scale run of the fast path alone
+    python benchmarks/bench_xor.py                 # everything below, on the default device
+    python benchmarks/bench_xor.py --device cpu --only plain setup dims step
 
-Both runs train one seed on the same data and initialization (xor.sample), for the same number of
-steps, recording the same steps, on the same device; the script checks that they reach the same
-accuracies before it prints the ratio. The paper-scale line reports the fast path's time per step
-next to the time of the step's n-by-n-by-m products measured alone (a batched matmul), to show
-whether the step is bound by those products or by per-step overhead (kernel launches).
+Parts (each prints its own lines; times are medians over --repeat runs, with min and max):
+
+plain  one seed trained twice on the same explicit draws (sampler "explicit"): with xor.train
+       (span coefficients) and with plain autograd GD on the explicit weights (engine.plain_gd);
+       the script checks that both reach the same accuracies before it prints the ratio.
+setup  the book configuration's data set-up (drawing the data and forming every inner product,
+       then one step), with the Gram sampler ("wishart") and with explicit vectors.
+dims   xor.train at dim = 10^4 and at dim = 10^9 (n=200, width=500, n_test=1000, 200 steps, one
+       seed), each in a fresh Python process, reporting its time and peak resident memory; both
+       in float64, so only the dimension differs, and also at dim = 10^4 in the default float32.
+step   one gradient step of the span model at the book size (3 seeds) against the bare batched
+       matrix product it contains: how much the elementwise work adds.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
 
 import numpy as np
 import torch
 
 from companion import device as devices
-from companion import engine, xor
+from companion import engine, twolayer, xor
 
 
-def timed(fn, dev):
-    devices.synchronize(dev)
-    start = time.perf_counter()
-    out = fn()
-    devices.synchronize(dev)
-    return out, time.perf_counter() - start
+def timed(fn, dev, repeat=1):
+    times, out = [], None
+    for _ in range(repeat):
+        devices.synchronize(dev)
+        start = time.perf_counter()
+        out = fn()
+        devices.synchronize(dev)
+        times.append(time.perf_counter() - start)
+    return out, np.array(times)
 
 
-def compare(cfg: xor.XORConfig, dev: torch.device, seed: int = 0) -> None:
+def spread(times) -> str:
+    return f"{np.median(times):8.3f} s (min {times.min():.3f}, max {times.max():.3f}, {len(times)} runs)"
+
+
+def plain(dev, repeat) -> None:
+    cfg = xor.XORConfig(n=100, dim=10_000, width=500, signal=25.0, noise_rate=0.1, step_size=0.05, init_scale=1e-6,
+                        steps=2000, n_test=1000)
     record = engine.record_steps(cfg.steps)
-    xor._cached_products.cache_clear()          # time the fast path from scratch, data drawing included
-    fast, t_fast = timed(lambda: xor.train(cfg, seeds=[seed], device=dev, record=record, progress=False), dev)
-    s = xor.sample(cfg, seed, device=dev)
-    ref, t_plain = timed(lambda: engine.plain_gd(s.x, s.labels, s.w0, s.out_weights, cfg.step_size, cfg.steps,
-                                                 record, x_eval=s.x_test), dev)
-    ref_train = ((ref.train_out * s.labels.cpu().numpy()) > 0).mean(axis=-1)
-    ref_test = ((ref.eval_out * s.test_labels.cpu().numpy()) > 0).mean(axis=-1)
-    train_gap = np.abs(fast.train_acc - ref_train).max()
-    test_gap = np.abs(fast.test_acc - ref_test).max()
-    print(f"size: n={cfg.n}, dim={cfg.dim:,}, width={cfg.width}, steps={cfg.steps}, n_test={cfg.n_test}, "
+    fast, t_fast = timed(lambda: xor.train(cfg, seeds=[0], device=dev, record=record, progress=False,
+                                           sampler="explicit"), dev, repeat)
+    s = xor.sample(cfg, 0, device=dev)
+
+    def observe(p):
+        return {"train": twolayer.explicit_outputs(p["w"], s.x, s.out_weights),
+                "test": twolayer.explicit_outputs(p["w"], s.x_test, s.out_weights)}
+
+    ref, t_plain = timed(lambda: engine.plain_gd(lambda p: twolayer.explicit_loss(p["w"], s.x, s.labels, s.out_weights),
+                                                 {"w": s.w0}, cfg.step_size, cfg.steps, record=record,
+                                                 observe=observe), dev, 1)
+    ref_train = ((ref["train"] * s.labels.cpu().numpy()) > 0).mean(axis=-1)
+    ref_test = ((ref["test"] * s.test_labels.cpu().numpy()) > 0).mean(axis=-1)
+    print(f"plain: n={cfg.n}, dim={cfg.dim:,}, width={cfg.width}, steps={cfg.steps}, n_test={cfg.n_test}, "
           f"recorded steps={len(record)}, device={devices.describe(dev)}")
-    print(f"  plain autograd GD : {t_plain:8.2f} s   ({1e3 * t_plain / cfg.steps:.2f} ms/step)")
-    print(f"  xor.train (span)  : {t_fast:8.2f} s   ({1e3 * t_fast / cfg.steps:.3f} ms/step, data drawing "
-          f"and set-up included)")
-    print(f"  ratio plain / span: {t_plain / t_fast:8.1f}x")
-    print(f"  largest accuracy difference over recorded steps: train {train_gap:.4f}, test {test_gap:.4f}")
-    print(f"  final test accuracy: span {fast.test_acc[0, -1]:.3f}, plain {ref_test[0, -1]:.3f}")
+    print(f"  plain autograd GD (one run)        : {t_plain[0]:8.2f} s")
+    print(f"  xor.train, explicit draws + span   : {spread(t_fast)}")
+    print(f"  ratio plain / span (median)        : {t_plain[0] / np.median(t_fast):8.1f}x")
+    print(f"  largest accuracy difference over recorded steps: train "
+          f"{np.abs(fast.train_acc - ref_train).max():.4f}, test {np.abs(fast.test_acc - ref_test).max():.4f}")
 
 
-def paper_scale(cfg: xor.XORConfig, dev: torch.device, seeds: int) -> None:
-    run, t_total = timed(lambda: xor.train(cfg, seeds=list(range(seeds)), device=dev, record=[0, 1, cfg.steps],
-                                           progress=False), dev)
-    products = [xor._products(cfg, s, dev) for s in range(seeds)]
-    problem, _ = xor._assemble(products[0], cfg.signal, cfg.noise_rate, cfg.init_scale)
-    stacked = {k: v[None].expand(seeds, *v.shape).contiguous() for k, v in problem.items()}
-    sp = engine.SpanProblem(out_weights=engine.output_weights(cfg.width, dev), **stacked)
-    _, t_loop = timed(lambda: engine.span_gd(sp, cfg.step_size, cfg.steps, record=np.array([0, cfg.steps])), dev)
-    coef = torch.randn_like(sp.pre0)
-    reps = 50
-    _, t_mm = timed(lambda: [torch.baddbmm(sp.pre0, coef, sp.gram) for _ in range(reps)], dev)
-    print(f"paper scale: n={cfg.n}, dim={cfg.dim:,}, width={cfg.width}, steps={cfg.steps}, seeds={seeds}, "
+def setup(dev, repeat) -> None:
+    cfg = xor.BOOK.replace(steps=1)
+    print(f"setup: the book configuration (n={cfg.n}, dim={cfg.dim:,}, width={cfg.width}, n_test={cfg.n_test}), "
+          f"3 seeds, data set-up plus one step, device={devices.describe(dev)}")
+    medians = {}
+    for sampler in ("wishart", "explicit"):
+        _, t = timed(lambda: xor.train(cfg, seeds=[0, 1, 2], device=dev, record=[0, 1], progress=False,
+                                       sampler=sampler), dev, repeat)
+        medians[sampler] = np.median(t)
+        print(f"  sampler {sampler:8s}: {spread(t)}")
+    print(f"  ratio explicit / wishart: {medians['explicit'] / medians['wishart']:.1f}x")
+
+
+_CHILD = """
+import json, sys, time, torch
+from companion import xor
+dim, dtype = int(sys.argv[1]), getattr(torch, sys.argv[2])
+cfg = xor.XORConfig(n=200, dim=dim, width=500, n_test=1000, steps=200, signal=float((5.2 * dim ** 0.5) ** 0.5),
+                    step_size=600 / dim, init_scale=1e-3 / dim ** 0.5)
+start = time.perf_counter()
+res = xor.train(cfg, seeds=[0], device=sys.argv[3], dtype=dtype, progress=False)
+seconds = time.perf_counter() - start
+# VmHWM: the peak resident memory of this process image (ru_maxrss would carry the parent's peak over exec)
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM")][0].split()[1]
+print(json.dumps({"seconds": seconds, "peak_mib": int(hwm) / 1024,
+                  "sampler_dims_ok": bool(res.train_acc[0, -1] == 1.0)}))
+"""
+
+
+def dims(dev, repeat) -> None:
+    print(f"dims: xor.train with n=200, width=500, n_test=1000, 200 steps, one seed, each run in a fresh process, "
           f"device={devices.describe(dev)}")
-    print(f"  xor.train total (drawing data + set-up + steps): {t_total:.2f} s; "
-          f"final test accuracy {np.round(run.test_acc[:, -1], 3).tolist()}")
-    print(f"  step loop alone: {1e3 * t_loop / cfg.steps:.3f} ms/step; the step's (S, m, n) x (S, n, n) product "
-          f"alone: {1e3 * t_mm / reps:.3f} ms; ratio {t_loop / cfg.steps / (t_mm / reps):.2f}")
+    results = {}
+    for dim, dtype in ((10**4, "float64"), (10**9, "float64"), (10**4, "float32")):
+        runs = [json.loads(subprocess.run([sys.executable, "-c", _CHILD, str(dim), dtype, str(dev)], check=True,
+                                          capture_output=True, text=True).stdout) for _ in range(repeat)]
+        t = np.array([r["seconds"] for r in runs])
+        results[dim, dtype] = np.median(t)
+        print(f"  dim=1e{int(np.log10(dim))} {dtype}: {spread(t)}; peak memory "
+              f"{max(r['peak_mib'] for r in runs):.0f} MiB")
+    print(f"  ratio dim 1e9 / dim 1e4 (both float64): {results[10**9, 'float64'] / results[10**4, 'float64']:.2f}")
+
+
+def step(dev, repeat) -> None:
+    S, m, n, steps = 3, 500, 500, 50
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(S, n, 64, generator=gen)
+    data = twolayer.SpanData(gram=x @ x.transpose(1, 2), pre0=1e-3 * torch.randn(S, m, n, generator=gen),
+                             labels=torch.sign(torch.randn(S, n, generator=gen)), eval_gram=torch.zeros(S, n, 0),
+                             eval_pre0=torch.zeros(S, m, 0))
+    data = twolayer.SpanData(**{k: v.to(dev) for k, v in vars(data).items() if v is not None})
+    model = twolayer.SpanTwoLayer(data, twolayer.output_weights(m, dev))
+    _, t_loop = timed(lambda: engine.train(model, engine.GD(1e-3), steps, record=[0], progress=False), dev, repeat)
+    coef = torch.randn_like(data.pre0)
+    _, t_mm = timed(lambda: [torch.baddbmm(data.pre0, coef, data.gram) for _ in range(steps)], dev, repeat)
+    print(f"step: S={S}, m={m}, n={n}, {steps} steps, device={devices.describe(dev)}")
+    print(f"  one step (forward, gradient, update): {1e3 * np.median(t_loop) / steps:.3f} ms; the (S, m, n) x (S, n, n) "
+          f"product alone: {1e3 * np.median(t_mm) / steps:.3f} ms; ratio {np.median(t_loop) / np.median(t_mm):.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: CUDA when available)")
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--paper", action="store_true", help="also time the fast path at paper scale")
-    parser.add_argument("--paper-seeds", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=["plain", "setup", "dims", "step"],
+                        choices=["plain", "setup", "dims", "step"])
     args = parser.parse_args()
     dev = devices.resolve_device(args.device)
-    compare(xor.XORConfig(n=100, dim=10_000, width=500, signal=25.0, noise_rate=0.1, step_size=0.05,
-                          init_scale=1e-6, steps=args.steps, n_test=1000), dev)
-    if args.paper:   # the size the issue names for a GPU: n=200, dim=100,000, width=1,000
-        paper_scale(xor.XORConfig(n=200, dim=100_000, width=1000, signal=40.0, steps=1000, n_test=1000), dev,
-                    args.paper_seeds)
+    for part in args.only:
+        globals()[part](dev, args.repeat)
 
 
 if __name__ == "__main__":

@@ -61,11 +61,35 @@ def test_student_versions_drop_solutions(tmp_path):
         course.write_student_versions(tmp_path / "missing", tmp_path / "out")
 
 
+def _build(root, out):
+    return subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root),
+                           "--path-output", str(out), "-W", "-n", "--keep-going"], capture_output=True, text=True,
+                          cwd=root)
+
+
+@pytest.mark.parametrize("cell, fails", [("print('fine')", False), ("import warnings\nwarnings.warn('careful')", True)])
+def test_a_python_warning_in_a_chapter_fails_the_build(tmp_path, cell, fails):
+    # a one-page book with the project's own configuration, extensions and static files
+    (tmp_path / "book").mkdir()
+    for name in ("_ext", "_static"):
+        (tmp_path / "book" / name).symlink_to(ROOT / "book" / name)
+    (tmp_path / "book" / "references.bib").write_text((ROOT / "book" / "references.bib").read_text())
+    (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/page\n")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A page"), nbformat.v4.new_code_cell(cell)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "book" / "page.ipynb")
+    proc = _build(tmp_path, tmp_path / "out")
+    log = proc.stdout + proc.stderr
+    assert (proc.returncode != 0) == fails, log[-3000:]
+    if fails:
+        assert "stderr was found in the cell outputs" in log
+
+
 def test_book_builds_offline_with_warnings_as_errors(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(ROOT),
-                           "--path-output", str(out),
-                           "-W", "-n", "--keep-going"], capture_output=True, text=True, cwd=ROOT)
+    proc = _build(ROOT, out)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-6000:]
     html = out / "_build" / "html"
     chapter = (html / "book" / "xor_grokking.html").read_text()
@@ -82,3 +106,6 @@ def test_book_builds_offline_with_warnings_as_errors(tmp_path):
     assert f"colab.research.google.com/github/{owner_repo}/blob/main/book/xor_grokking.ipynb" in chapter
     # the explorer shows its default figure as a picture; the claims were computed during the build
     assert "✓ after step 1: training accuracy" in chapter and "✗ after step" not in chapter
+    # no progress bar was stored in the page (the build turns them off), and exercises are numbered boxes
+    assert "it/s]" not in chapter and "gradient descent:" not in chapter
+    assert chapter.count('class="exercise admonition"') >= 3

@@ -1,22 +1,53 @@
 """The book's figure style and the plots the chapters share.
 
 Every function returns a :class:`matplotlib.figure.Figure` and shows nothing itself; the notebook
-cell that calls it displays it.
+cell that calls it displays it. The book's style (:data:`STYLE`) is applied inside each plotting
+function through :func:`style` (a ``matplotlib.rc_context``); importing this module changes no
+global setting. A notebook cell that draws its own figure uses ``with plots.style(): ...``.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.rcParams.update({
-    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 10, "axes.titlesize": 10,
-    "axes.labelsize": 10, "legend.fontsize": 8, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.grid": True, "grid.alpha": 0.3,
-})
+__all__ = ["STYLE", "COLORS", "style", "styled", "accuracy_curves", "neuron_panels", "sweep_maps"]
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+STYLE = {
+    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 11, "axes.titlesize": 11,
+    "axes.labelsize": 11, "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 9,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+}
+"""The book's matplotlib settings, applied inside :func:`style`."""
 
-__all__ = ["COLORS", "accuracy_curves", "neuron_panels", "sweep_maps"]
+
+@contextlib.contextmanager
+def style():
+    """A context in which figures are drawn in the book's style (and nothing outside it changes).
+
+    One setting survives the context: matplotlib's interactive flag. In Jupyter the inline backend
+    is activated by the first figure a kernel draws, and the activation turns interactive mode on;
+    if that happens inside ``rc_context``, leaving it would turn the flag back off and no later
+    figure of the notebook would be displayed.
+    """
+    with plt.rc_context(STYLE):
+        try:
+            yield
+        finally:
+            interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
+
+
+def styled(draw):
+    """Decorator: run a plotting function inside :func:`style`."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with style():
+            return draw(*args, **kwargs)
+    return wrapper
 
 COLORS = {"train": "#1f77b4", "flipped": "#d62728", "test": "#2ca02c", "pos": "#9467bd", "neg": "#ff7f0e"}
 
@@ -28,6 +59,7 @@ def _band(ax, steps, values, color, label):
         ax.fill_between(steps, values.min(axis=0), values.max(axis=0), color=color, alpha=0.2, lw=0)
 
 
+@styled
 def accuracy_curves(result, title: str | None = None, benign_level: float = 0.95):
     """Training, flipped-label and clean-test accuracy against the step, over seeds.
 
@@ -75,6 +107,7 @@ def accuracy_curves(result, title: str | None = None, benign_level: float = 0.95
     return fig
 
 
+@styled
 def neuron_panels(result, steps, seed_index: int = 0):
     """Every first-layer neuron projected on the two cluster means, at several steps.
 
@@ -115,6 +148,7 @@ def neuron_panels(result, steps, seed_index: int = 0):
     return fig
 
 
+@styled
 def sweep_maps(sweep, benign_level: float = 0.95):
     """Heat maps over (noise rate, signal): step-1 test accuracy, final test accuracy, and the
     fraction of flipped labels fitted by step 1 (means over seeds).

@@ -19,27 +19,26 @@ from IPython.display import display
 
 __all__ = ["Explorer", "slider", "int_slider", "log_slider"]
 
-_STYLE = {"description_width": "120px"}
-_LAYOUT = W.Layout(width="420px")
+def _look() -> dict:
+    """Each slider gets its own style and layout objects (widgets never share mutable state)."""
+    return dict(style={"description_width": "140px"}, layout=W.Layout(width="440px"), continuous_update=False)
 
 
 def slider(value: float, low: float, high: float, step: float, label: str) -> W.FloatSlider:
     """A float slider with the book's layout (updates when released)."""
-    return W.FloatSlider(value=value, min=low, max=high, step=step, description=label, style=_STYLE,
-                         layout=_LAYOUT, continuous_update=False)
+    return W.FloatSlider(value=value, min=low, max=high, step=step, description=label, **_look())
 
 
 def int_slider(value: int, low: int, high: int, step: int, label: str) -> W.IntSlider:
     """An integer slider with the book's layout (updates when released)."""
-    return W.IntSlider(value=value, min=low, max=high, step=step, description=label, style=_STYLE,
-                       layout=_LAYOUT, continuous_update=False)
+    return W.IntSlider(value=value, min=low, max=high, step=step, description=label, **_look())
 
 
-def log_slider(value: float, low: float, high: float, label: str) -> W.FloatLogSlider:
-    """A log-scale float slider between ``low`` and ``high`` (updates when released)."""
-    return W.FloatLogSlider(value=value, base=10, min=np.log10(low), max=np.log10(high), step=0.1,
-                            description=label, style=_STYLE, layout=_LAYOUT, continuous_update=False,
-                            readout_format=".3g")
+def log_slider(value: float, low: float, high: float, label: str, step: float = 0.1) -> W.FloatLogSlider:
+    """A log-scale float slider between ``low`` and ``high`` (updates when released); ``step`` is in
+    decades."""
+    return W.FloatLogSlider(value=value, base=10, min=np.log10(low), max=np.log10(high), step=step,
+                            description=label, readout_format=".3g", **_look())
 
 
 def _png(fig) -> str:
