@@ -72,10 +72,21 @@ def test_gd_uses_one_step_size_per_group():
     np.testing.assert_allclose(run["b"][0, :, 0], [1, 0.6, 0.216])
 
 
+def test_a_step_size_per_problem_equals_separate_runs():
+    x, y = _data(S=3, seed=4)
+    together = engine.train(Logistic(x, y), engine.GD([0.1, 0.5, 0.9]), 15)
+    for s, size in enumerate([0.1, 0.5, 0.9]):
+        alone = engine.train(Logistic(x[s:s + 1], y[s:s + 1]), engine.GD(size), 15)
+        np.testing.assert_allclose(together["w"][s], alone["w"][0], rtol=1e-13)
+    with pytest.raises(ValueError, match="has 2 values; the batch has 3"):
+        engine.train(Logistic(x, y), engine.GD([0.1, 0.5]), 2)
+
+
 @pytest.mark.parametrize("step_size, match", [
     ({"a": 0.5}, "one step size per parameter group"), ({"a": 0.5, "b": 0.1, "c": 1.0}, "one step size per"),
     ({"a": -1.0, "b": 0.1}, r"step_size\['a'\] must be"), (0.0, "step_size must be"), (float("nan"), "step_size"),
-    ({}, "at least one"), (True, "step_size must be"),
+    ({}, "at least one"), (True, "step_size must be"), ([0.1, -0.2], "step_size must be"),
+    ([[0.1]], "1-D sequence"),
 ])
 def test_gd_rejects_bad_step_sizes(step_size, match):
     with pytest.raises(ValueError, match=match):

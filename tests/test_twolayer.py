@@ -20,7 +20,8 @@ def _reference(x, y, w0, a, x_eval, probes, loss, step_size, steps, record):
     def observe(p):
         w = p["w"]
         return {"train_out": twolayer.explicit_outputs(w, x, a), "eval_out": twolayer.explicit_outputs(w, x_eval, a),
-                "probes": w @ probes.T, "loss": twolayer.explicit_loss(w, x, y, a, loss)}
+                "probes": w @ probes.T, "loss": twolayer.explicit_loss(w, x, y, a, loss), "weight_norm": w.norm(),
+                "pattern_change": ((x_eval @ w.T > 0) != (x_eval @ w0.T > 0)).double().mean()}
     return engine.plain_gd(lambda p: twolayer.explicit_loss(p["w"], x, y, a, loss), {"w": w0}, step_size, steps,
                            record=record, observe=observe)
 
@@ -35,7 +36,7 @@ def test_span_gd_matches_autograd_in_float64(loss, step_size, init_scale):
     fast = engine.train(twolayer.SpanTwoLayer(data, a, loss=loss), engine.GD(step_size), 60, record=record)
     ref = _reference(x, y, w0, a, x_eval, probes, loss, step_size, 60, record)
     np.testing.assert_array_equal(fast.steps, ref.steps)
-    for name in ("train_out", "eval_out", "probes", "loss"):
+    for name in ("train_out", "eval_out", "probes", "loss", "weight_norm", "pattern_change"):
         np.testing.assert_allclose(fast[name], ref[name], rtol=1e-9, atol=1e-12, err_msg=name)
     assert ref["loss"][0, -1] < 0.5 * ref["loss"][0, 0]          # it did train
 
@@ -43,12 +44,13 @@ def test_span_gd_matches_autograd_in_float64(loss, step_size, init_scale):
 def test_batched_problems_equal_problems_run_alone():
     parts = [twolayer.SpanData.from_explicit(*_explicit_problem(seed=s)) for s in (1, 2, 3)]
     stacked = twolayer.SpanData(**{k: torch.cat([getattr(p, k) for p in parts]) for k in
-                                   ("gram", "pre0", "labels", "eval_gram", "eval_pre0", "probe_gram", "probe_pre0")})
+                                   ("gram", "pre0", "labels", "eval_gram", "eval_pre0", "probe_gram", "probe_pre0",
+                                    "init_sq_norm")})
     a = twolayer.output_weights(16, dtype=torch.float64)
     together = engine.train(twolayer.SpanTwoLayer(stacked, a), engine.GD(0.5), 25)
     for k, part in enumerate(parts):
         alone = engine.train(twolayer.SpanTwoLayer(part, a), engine.GD(0.5), 25)
-        for name in ("train_out", "eval_out", "probes", "loss"):
+        for name in ("train_out", "eval_out", "probes", "loss", "weight_norm"):
             np.testing.assert_allclose(together[name][k], alone[name][0], rtol=1e-12, atol=1e-14)
 
 

@@ -1,4 +1,6 @@
 """The XOR chapter's module: validation, shapes, claims, exercise checks."""
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -6,8 +8,8 @@ import torch
 from companion import claims, engine, twolayer, xor
 from companion.checks import xor as check
 
-SMALL = xor.XORConfig(n=40, dim=3000, width=40, signal=20.0, noise_rate=0.2, step_size=0.05, steps=20,
-                      n_test=100)
+SMALL = xor.XORConfig(n=40, dim=3000, width=40, signal=20.0, noise_rate=0.2, step_size=0.05, init_scale=1e-6,
+                      steps=20, n_test=100)
 
 
 @pytest.mark.parametrize("field, value, match", [
@@ -47,8 +49,23 @@ def test_train_rejects_bad_options(kwargs, match):
 
 def test_unknown_scale():
     with pytest.raises(ValueError, match="scale must be one of"):
-        xor.config_for("huge")
-    assert xor.config_for("book") == xor.BOOK
+        xor.config_for("paper")
+    assert xor.config_for("book") == xor.BOOK and xor.config_for("theorem") == xor.THEOREM
+
+
+def test_scales_say_what_they_are():
+    for cfg in (xor.THEOREM,):
+        ratios = xor.theory_conditions(cfg)
+        assert ratios["dimension"] >= 10 and ratios["signal"] >= 10      # inside the conditions, ratios >= 10
+    assert max(xor.theory_conditions(xor.BOOK).values()) < 1              # the book scale is outside both
+
+
+def test_natural_units_round_trip():
+    cfg = xor.from_natural_units(xor.EXPLORER, 10**12, snr=7.0, step=2.0, init=0.3)
+    assert cfg.dim == 10**12 and cfg.n == xor.EXPLORER.n
+    np.testing.assert_allclose(list(xor.natural_units(cfg).values()), [7.0, 2.0, 0.3], rtol=1e-12)
+    with pytest.raises(ValueError, match="snr"):
+        xor.from_natural_units(xor.EXPLORER, 10**4, snr=-1.0, step=1.0, init=1.0)
 
 
 def test_result_shapes_and_ranges():
@@ -82,7 +99,8 @@ def test_sample_matches_the_data_model():
 
 def test_training_learns_the_features_and_generalizes():
     # behaviour, not bounds: at a setting with both phases, alignment and test accuracy rise
-    res = xor.train(SMALL.replace(signal=25.0, steps=100), seeds=[0, 1, 2], device="cpu", record=[0, 1, 100])
+    res = xor.train(SMALL.replace(signal=25.0, steps=100, init_scale=1e-6), seeds=[0, 1, 2], device="cpu",
+                    record=[0, 1, 100])
     align = xor.feature_alignment(res)
     assert np.all(np.abs(align[:, 1] - 0.5) < 0.1)                 # step 1: no preference
     assert np.all(align[:, 2] > align[:, 1] + 0.2)                  # then each neuron picks its feature
@@ -91,16 +109,52 @@ def test_training_learns_the_features_and_generalizes():
 
 
 def test_a_sweep_cell_equals_a_separate_run():
-    grid = xor.sweep(SMALL, signals=[10.0, 25.0], noise_rates=[0.0, 0.2], seeds=[4, 7], device="cpu")
+    grid = xor.sweep(SMALL, {"signal": [10.0, 25.0], "noise_rate": [0.0, 0.2]}, seeds=[4, 7], device="cpu")
     alone = xor.train(SMALL.replace(signal=25.0, noise_rate=0.2), seeds=[7], device="cpu", record=grid.steps)
     np.testing.assert_array_equal(grid.test_acc[1, 1, 1], alone.test_acc[0])
     np.testing.assert_array_equal(grid.flipped_train_acc[1, 1, 1], alone.flipped_train_acc[0])
     assert not np.array_equal(grid.test_acc[0, 1, 1], grid.test_acc[1, 1, 1])   # the cells do differ
 
 
+def test_a_sweep_over_step_sizes_and_inits_equals_separate_runs():
+    # one batched run with a step size per problem: each cell is GD with its own step size
+    axes = {"init_scale": [1e-6, 1e-3], "step_size": [0.02, 0.08]}
+    grid = xor.sweep(SMALL, axes, seeds=[3], device="cpu", dtype=torch.float64)
+    for i, w in enumerate(axes["init_scale"]):
+        for j, a in enumerate(axes["step_size"]):
+            alone = xor.train(SMALL.replace(init_scale=w, step_size=a), seeds=[3], device="cpu",
+                              dtype=torch.float64, record=grid.steps)
+            np.testing.assert_array_equal(grid.test_acc[i, j, 0], alone.test_acc[0])
+            np.testing.assert_allclose(grid.pattern_change[i, j, 0], alone.pattern_change[0], atol=1e-12)
+    assert not np.array_equal(grid.test_acc[0, 0, 0], grid.test_acc[0, 1, 0])
+    with pytest.raises(ValueError, match="axes key must be one of"):
+        xor.sweep(SMALL, {"width": [10]}, seeds=[0])
+    with pytest.raises(ValueError, match="step_size must be"):
+        xor.sweep(SMALL, {"step_size": [0.1, -0.1]}, seeds=[0])
+
+
+def test_step_one_is_closer_to_hebbian_in_wider_networks():
+    widths = xor.step_one_widths(SMALL.replace(init_scale=1e-7), [20, 400], seeds=list(range(6)))
+    assert widths["disagreement"].shape == (2, 6)
+    assert widths["disagreement"][1].mean() < widths["disagreement"][0].mean()
+    assert widths["correlation"][1].mean() > widths["correlation"][0].mean() > 0.5
+
+
+def test_cluster_counts_and_accuracies_match_the_explicit_draws():
+    s = xor.sample(SMALL, seed=5)
+    counts = xor.cluster_counts(SMALL, 5)
+    np.testing.assert_array_equal(counts["points"], np.bincount(s.cluster.numpy(), minlength=4))
+    np.testing.assert_array_equal(counts["flipped"], np.bincount(s.cluster[s.flipped].numpy(), minlength=4))
+    res = xor.train(SMALL, seeds=[5], device="cpu", record=[0, 1, 20])
+    per_cluster = xor.cluster_accuracy(res, 20)[0]
+    _, _, test_clusters = xor._draw_clusters(SMALL, 5)
+    weights = np.bincount(test_clusters, minlength=4) / SMALL.n_test
+    assert float((per_cluster * weights).sum()) == pytest.approx(res.at(20)["test_acc"][0])
+
+
 def test_the_theorem_dimension_costs_what_a_small_one_does():
     # dim = 10^12 would need terabytes explicitly; the Gram sampler draws it in milliseconds
-    res = xor.train(SMALL.replace(dim=10**12, signal=3000.0, step_size=SMALL.n / 10**12, init_scale=1e-12),
+    res = xor.train(SMALL.replace(dim=10**12, signal=3000.0, step_size=SMALL.n / 10**12, init_scale=1e-15),
                     seeds=[0], device="cpu", record=[0, 1])
     assert res.train_acc[0, 1] == 1.0 and xor.default_dtype(10**12) == torch.float64
 
@@ -119,41 +173,119 @@ def test_claims_refuse_an_interrupted_run(monkeypatch):
         res = xor.train(SMALL, seeds=[0, 1, 2], record=list(range(21)))
     assert res.interrupted and res.interrupted_at == 5 and res.steps[-1] == 5
     with pytest.raises(engine.IncompleteRunError, match="XOR claims cannot judge an interrupted run"):
-        xor.claims(res)
+        xor.claims(res, xor.Expectations(harmful_until=1, small_init=True))
 
 
-def _fake_result(step1_train=1.0, step1_test=0.5, end_test=1.0, seeds=3):
-    steps = np.array([0, 1, 50])
-    one = np.ones((seeds, 3))
-    train = one.copy()
-    train[:, 1] = step1_train
-    test = 0.5 * one
-    test[:, 1] = step1_test
-    test[:, 2] = end_test
-    return xor.XORResult(config=SMALL, seeds=np.arange(seeds), steps=steps, train_acc=train,
-                         flipped_train_acc=train, clean_train_acc=train, test_acc=test,
-                         test_out=np.zeros((seeds, 3, 4)), test_labels=np.ones((seeds, 4)), train_loss=one,
-                         neuron_proj=np.zeros((seeds, 3, 2, 2)), out_weights=np.array([1.0, -1.0]),
-                         n_flipped=np.full(seeds, 3), planned_steps=50)
+def _fake_result(seeds=3, **changes):
+    """A synthetic result on which every claim holds (small init and large init alike): steps 0-12
+    and 50; the network after step 1 equals the Hebbian score; the learned weights have no feature
+    preference at step 1 and point along their own feature later."""
+    steps = np.r_[np.arange(13), 50]
+    S, R, q = seeds, len(steps), 6
+    ones = np.ones((S, R))
+    train = ones.copy()
+    train[:, 0] = 0.5
+    test = np.full((S, R), 0.55)
+    test[:, 0], test[:, 11:13], test[:, -1] = 0.5, 0.96, 1.0
+    rng = np.random.default_rng(0)
+    hebbian = rng.standard_normal((S, q))
+    test_out = np.zeros((S, R, q))
+    test_out[:, 1:] = hebbian[:, None, :]
+    proj = np.zeros((S, R, 2, 2))
+    proj[:, 1] = 1.0                                      # no preference at step 1
+    proj[:, 2:] = np.array([[5.0, 0.0], [0.0, 5.0]])     # neuron 0 (a > 0) along mu1, neuron 1 (a < 0) along mu2
+    fields = dict(config=SMALL, seeds=np.arange(S), steps=steps, train_acc=train, flipped_train_acc=train.copy(),
+                  clean_train_acc=train.copy(), test_acc=test, train_out=np.ones((S, R, 4)),
+                  train_labels=np.ones((S, 4)), flipped=np.zeros((S, 4), bool), test_out=test_out,
+                  test_labels=np.ones((S, q)), hebbian_test=hebbian, train_loss=ones, weight_norm=ones,
+                  pattern_change=ones, neuron_proj=proj, out_weights=np.array([1.0, -1.0]),
+                  n_flipped=np.full(S, 3), planned_steps=50)
+    fields.update(changes)
+    return xor.XORResult(**fields)
 
 
-def test_claims_hold_and_fail_where_they_should():
-    assert all(c.holds for c in xor.claims(_fake_result()))
-    for bad, name in [(dict(step1_train=0.99), "after step 1: training"), (dict(step1_test=0.61), "clean test"),
-                      (dict(end_test=0.94), "after step 50: clean test")]:
-        failed = [c for c in xor.claims(_fake_result(**bad)) if not c.holds]
-        assert failed and any(name in c.statement for c in failed)
-        with pytest.raises(claims.ClaimFailed):
-            claims.require(xor.claims(_fake_result(**bad)))
+EXPECT = xor.Expectations(harmful_until=10, small_init=True, benign_by=12)
+
+
+def _failed(result, expect=EXPECT):
+    return [c.statement for c in xor.claims(result, expect) if not c.holds]
+
+
+def _with(result, name, index, value):
+    arr = getattr(result, name).copy()
+    arr[index] = value
+    return dataclasses.replace(result, **{name: arr})
+
+
+def test_every_claim_holds_on_the_synthetic_result():
+    good = _fake_result()
+    assert _failed(good) == []
+    assert _failed(good, xor.Expectations(harmful_until=10, small_init=False)) == []
+
+
+@pytest.mark.parametrize("name, index, value, fails", [
+    ("train_acc", (slice(None), 1), 0.99, "step 1: training labels fitted"),
+    ("test_acc", (0, 1), 0.61, "step 1: clean test accuracy"),
+    ("train_acc", (1, 5), 0.99, "steps 1 to 50: training labels fitted"),
+    ("test_acc", (2, 7), 0.80, "steps 1 to 10: clean test accuracy"),
+    ("test_acc", (0, 12), 0.94, "step 12: clean test accuracy"),
+    ("test_acc", (1, -1), 0.94, "step 50: clean test accuracy"),
+    ("neuron_proj", (slice(None), 1), np.array([[1.0, 0.0], [0.0, 1.0]]), "step 1: feature alignment"),
+    ("neuron_proj", (slice(None), -1), np.array([[1.0, 1.0], [1.0, 1.0]]), "step 50: feature alignment"),
+])
+def test_each_claim_fails_when_its_quantity_is_off(name, index, value, fails):
+    failed = _failed(_with(_fake_result(), name, index, value))
+    assert any(f.startswith(fails) for f in failed), failed
+    with pytest.raises(claims.ClaimFailed):
+        claims.require(xor.claims(_with(_fake_result(), name, index, value), EXPECT))
+
+
+def test_the_hebbian_claim_tests_the_network_or_its_change():
+    r = _fake_result()
+    unrelated = r.test_out.copy()
+    unrelated[:, 1] = np.random.default_rng(1).standard_normal(unrelated[:, 1].shape)
+    assert any("correlation of the network" in f for f in _failed(dataclasses.replace(r, test_out=unrelated)))
+    # a large start: f_1 = f_0 + Hebbian, where f_0 is an unrelated random function
+    start = np.random.default_rng(2).standard_normal(r.test_out[:, 0].shape) * 10
+    lazy = r.test_out + start[:, None, :]
+    assert any("correlation of the network" in f for f in _failed(dataclasses.replace(r, test_out=lazy)))
+    assert _failed(dataclasses.replace(r, test_out=lazy), xor.Expectations(harmful_until=10, small_init=False)) == []
+
+
+def test_noisy_accuracy_claim_follows_the_formula():
+    statement = [c for c in xor.claims(_fake_result(), EXPECT) if "noisy-label" in c.statement][0]
+    eta = SMALL.noise_rate
+    assert statement.threshold == pytest.approx(eta + (1 - 2 * eta) * xor.FINAL_TEST_MIN)
+    assert f"Bayes optimum {100 * (1 - eta):.0f}%" in statement.statement
+    assert xor.noisy_test_accuracy(np.array([1.0, 0.5]), 0.1) == pytest.approx([0.9, 0.5])
+
+
+def test_claims_refuse_what_they_cannot_judge():
     with pytest.raises(ValueError, match="at least 3 seeds"):
-        xor.claims(_fake_result(seeds=2))
+        xor.claims(_fake_result(seeds=2), EXPECT)
+    with pytest.raises(ValueError, match="every step from 0 to harmful_until=20"):
+        xor.claims(_fake_result(), xor.Expectations(harmful_until=20, small_init=True))
+    with pytest.raises(ValueError, match="flipped label"):
+        xor.claims(_fake_result(n_flipped=np.array([3, 0, 3])), EXPECT)
+    with pytest.raises(engine.IncompleteRunError):
+        xor.claims(_fake_result(interrupted_at=7), EXPECT)
+    with pytest.raises(ValueError, match="expect must be"):
+        xor.claims(_fake_result(), 10)
 
 
 def test_claims_table_is_machine_independent():
-    a = claims.table(xor.claims(_fake_result(end_test=0.97)))
-    b = claims.table(xor.claims(_fake_result(end_test=0.99)))
+    a = claims.table(xor.claims(_fake_result(), EXPECT))
+    b = claims.table(xor.claims(_with(_fake_result(), "test_acc", (0, -1), 0.97), EXPECT))
     assert a == b and "✓" in a and "≥ 95%" in a and "0.97" not in a
-    assert "0.97" in claims.measurements(xor.claims(_fake_result(end_test=0.97)))
+    assert "0.97" in claims.measurements(xor.claims(_with(_fake_result(), "test_acc", (0, -1), 0.97), EXPECT))
+
+
+def test_seed_verdicts_agree_with_the_claims():
+    bad = _with(_fake_result(), "test_acc", (1, 1), 0.7)
+    statements, values, holds = xor.seed_verdicts(bad, EXPECT)
+    assert values.shape == holds.shape == (3, len(statements))
+    j = statements.index("step 1: clean test accuracy")
+    assert holds[:, j].tolist() == [True, False, True] and values[1, j] == 0.7
 
 
 def test_claim_rejects_nan():
@@ -172,22 +304,6 @@ def test_step_one_check_gives_specific_feedback():
     wrong_sign = s.w0 - (ref - s.w0)
     assert "sign" in check.step_one(wrong_sign, s, ex.step_size).message
     assert "shape" in check.step_one(s.w0[:3], s, ex.step_size).message
-
-
-def test_prediction_check():
-    res = _fake_result()
-    assert not check.predict_step_one(None, res).correct
-    assert "[0, 1]" in check.predict_step_one(7, res).message
-    assert check.predict_step_one(0.5, res).correct
-    assert not check.predict_step_one(0.9, res).correct
-
-
-def test_signal_check_runs_the_experiment():
-    assert not check.signal_breaks_memorization(None).correct
-    assert "between 5 and 200" in check.signal_breaks_memorization(1000).message
-    weak = check.signal_breaks_memorization(10.0)
-    assert not weak.correct and "still fits 100%, 100%, 100%" in weak.message
-    assert check.signal_breaks_memorization(150.0).correct
 
 
 def test_xor_train_matches_autograd_on_the_same_draws():
@@ -246,3 +362,43 @@ def test_cuda_matches_cpu():
     cpu, gpu = xor.train(cfg, seeds=[0, 1], device="cpu"), xor.train(cfg, seeds=[0, 1], device="cuda")
     np.testing.assert_allclose(gpu.train_loss, cpu.train_loss, rtol=1e-3)
     assert np.abs(gpu.test_acc - cpu.test_acc).max() <= 0.01
+
+
+def test_margin_check_judges_the_formula_not_a_number():
+    right = check.step_one_margin(lambda a, p, n, s: a * (p + s**2) / (8 * n))
+    assert right.correct, right.message
+    no_signal = check.step_one_margin(lambda a, p, n, s: a * p / (8 * n))
+    assert not no_signal.correct and "p + ‖μ‖², not p" in no_signal.message
+    twice = check.step_one_margin(lambda a, p, n, s: a * (p + s**2) / (4 * n))
+    assert not twice.correct and "twice too large" in twice.message
+    constant = check.step_one_margin(lambda a, p, n, s: 0.41)       # fits the first case, not the others
+    assert not constant.correct
+    assert "write margin" in check.step_one_margin(None).message
+    assert "function" in check.step_one_margin(0.4).message
+    assert "raised ZeroDivisionError" in check.step_one_margin(lambda a, p, n, s: 1 / 0).message
+
+
+def test_hebbian_and_biased_rule_checks():
+    s = xor.sample(check.EXERCISE.replace(init_scale=1e-7), seed=0)
+    v = s.labels @ s.x
+    right = check.hebbian_vector(3 * v, s)                       # any positive multiple
+    assert right.correct and "agrees in sign" in right.message
+    assert "wrong way" in check.hebbian_vector(-v, s).message
+    assert "clean labels" in check.hebbian_vector(s.clean_labels @ s.x, s).message
+    assert "shape" in check.hebbian_vector(v[:10], s).message
+    assert not check.hebbian_vector(v + 50 * s.x[0], s).correct
+    mu1 = s.means[0] / s.means[0].norm()
+    assert check.biased_rule(mu1, check.EXERCISE.signal / 2, s).correct
+    assert "through the origin" in check.biased_rule(mu1, 0.0, s).message
+    assert "below" in check.biased_rule(mu1, 10 * check.EXERCISE.signal, s).message
+
+
+def test_delay_check_runs_the_experiment():
+    assert "prediction" in check.delay(1e-3, None).message
+    assert "choose init_scale" in check.delay(None, 1e-3).message
+    assert "must be a number" in check.delay(5.0, 1e-3).message
+    assert check.delay(1e-3, 1e-3).correct
+    small = check.delay(1e-5, 1e-3)
+    assert not small.correct and "too small" in small.message
+    large = check.delay(3e-3, 1e-3)
+    assert not large.correct and "too large" in large.message

@@ -50,7 +50,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Protocol
+from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -73,7 +73,9 @@ class Model(Protocol):
         """The quantities to record, by name, each with a leading axis of ``S``."""
 
     def gradients(self, params: dict[str, torch.Tensor], out) -> dict[str, torch.Tensor]:
-        """The gradient of the training loss for each parameter group (same shapes as params)."""
+        """The gradient of the training loss for each parameter group (same shapes as params).
+
+        The tensors are handed over: an update rule may overwrite them in place."""
 
 
 class UpdateRule(Protocol):
@@ -89,10 +91,18 @@ class UpdateRule(Protocol):
         """Move ``params`` in place."""
 
 
-def _check_step_size(name: str, value) -> float:
+def _check_step_size(name: str, value):
+    """A finite number > 0, or a non-empty 1-D sequence of them (one per problem)."""
+    if isinstance(value, (list, tuple, np.ndarray, torch.Tensor)):
+        arr = np.asarray(value.cpu() if isinstance(value, torch.Tensor) else value, dtype=float)
+        if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise ValueError(f"{name} must be a finite number > 0 or a 1-D sequence of them (one per problem); "
+                             f"got {value!r}")
+        return arr
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+        raise ValueError(f"{name} must be a finite number > 0 or a 1-D sequence of them (one per problem); "
+                         f"got {value!r}")
     return float(value)
 
 
@@ -102,11 +112,13 @@ class GD:
 
     Parameters
     ----------
-    step_size : float or mapping of str to float
-        One step size for every parameter group, or one per group (every group must be named).
+    step_size : float, sequence, or mapping of str to either
+        One step size for every parameter group, or one per group (every group must be named). A
+        step size may also be a sequence of ``S`` values, one per problem of the batch, so that
+        configurations that differ only in their step size train together.
     """
 
-    step_size: float | Mapping[str, float]
+    step_size: float | Sequence[float] | Mapping[str, float | Sequence[float]]
     linear: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
@@ -118,23 +130,33 @@ class GD:
         else:
             _check_step_size("step_size", self.step_size)
 
-    def _sizes(self, names) -> dict[str, float]:
-        if not isinstance(self.step_size, Mapping):
-            return {name: float(self.step_size) for name in names}
-        missing, extra = set(names) - set(self.step_size), set(self.step_size) - set(names)
-        if missing or extra:
-            raise ValueError(f"step_size must give one step size per parameter group {sorted(names)}; "
-                             f"got {sorted(self.step_size)}")
-        return {name: float(v) for name, v in self.step_size.items()}
-
-    def init(self, params: dict[str, torch.Tensor]) -> dict[str, float]:
-        """The step size of every parameter group."""
-        return self._sizes(params)
+    def init(self, params: dict[str, torch.Tensor]) -> dict:
+        """The step size of every parameter group: a float, or a tensor broadcastable against the group."""
+        if isinstance(self.step_size, Mapping):
+            missing, extra = set(params) - set(self.step_size), set(self.step_size) - set(params)
+            if missing or extra:
+                raise ValueError(f"step_size must give one step size per parameter group {sorted(params)}; "
+                                 f"got {sorted(self.step_size)}")
+            sizes = {name: _check_step_size(f"step_size[{name!r}]", v) for name, v in self.step_size.items()}
+        else:
+            sizes = {name: _check_step_size("step_size", self.step_size) for name in params}
+        for name, size in sizes.items():
+            if isinstance(size, np.ndarray):
+                p = params[name]
+                if size.size != p.shape[0]:
+                    raise ValueError(f"step_size for {name!r} has {size.size} values; the batch has {p.shape[0]} "
+                                     "problems")
+                sizes[name] = torch.as_tensor(size, dtype=p.dtype, device=p.device).view(-1, *[1] * (p.ndim - 1))
+        return sizes
 
     def update(self, params, grads, state, step) -> None:
         """``params[g] -= state[g] * grads[g]`` in place, for every group."""
         for name, grad in grads.items():
-            params[name].add_(grad, alpha=-state[name])
+            size = state[name]
+            if isinstance(size, torch.Tensor):
+                params[name].sub_(grad.mul_(size))      # the gradient is the model's scratch space
+            else:
+                params[name].add_(grad, alpha=-size)
 
 
 class IncompleteRunError(RuntimeError):

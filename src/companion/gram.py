@@ -111,6 +111,20 @@ class GaussianGram:
             fa, fb = fa[:, :cols], fb[:, :cols]
         return self.coords[ra] @ self.coords[rb].T + fa @ fb.T
 
+    def sq_norms(self, group: str) -> torch.Tensor:
+        """The group's squared norms ``||z||^2`` (the diagonal of ``inner(group, group)``, without the rest).
+
+        Parameters
+        ----------
+        group : str
+
+        Returns
+        -------
+        torch.Tensor, shape (N_group,), float64
+        """
+        rows = self._rows(group)
+        return self.coords[rows].pow(2).sum(dim=1) + self.factor[rows].pow(2).sum(dim=1)
+
     def vectors(self, group: str) -> torch.Tensor:
         """The group's vectors themselves (explicit draws only): signal coordinates first.
 

@@ -113,6 +113,8 @@ class SpanData:
         recorded (for example the projections of every neuron on the cluster means).
     probe_pre0 : torch.Tensor, shape (S, m, k), optional
         ``W_0 V^T``.
+    init_sq_norm : torch.Tensor, shape (S,), optional
+        ``||W_0||_F^2``; when given, the model records ``||W_t||_F`` (for normalized margins).
 
     All tensors share one device and one floating-point type.
     """
@@ -124,6 +126,7 @@ class SpanData:
     eval_pre0: torch.Tensor
     probe_gram: torch.Tensor | None = None
     probe_pre0: torch.Tensor | None = None
+    init_sq_norm: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.pre0.ndim != 3:
@@ -136,6 +139,8 @@ class SpanData:
         if self.probe_gram is not None:
             k = self.probe_pre0.shape[-1]
             expected.update(probe_gram=(S, n, k), probe_pre0=(S, m, k))
+        if self.init_sq_norm is not None:
+            expected["init_sq_norm"] = (S,)
         for name, shape in expected.items():
             got = tuple(getattr(self, name).shape)
             if got != shape:
@@ -164,6 +169,7 @@ class SpanData:
         SpanData
         """
         extra = {} if probes is None else dict(probe_gram=(x @ probes.T)[None], probe_pre0=(w0 @ probes.T)[None])
+        extra["init_sq_norm"] = w0.pow(2).sum()[None]
         return cls(gram=(x @ x.T)[None], pre0=(w0 @ x.T)[None], labels=labels[None],
                    eval_gram=(x @ x_eval.T)[None], eval_pre0=(w0 @ x_eval.T)[None], **extra)
 
@@ -182,8 +188,11 @@ class SpanTwoLayer:
     -----
     Parameters: ``{"coef": C}`` with ``C`` of shape ``(S, m, n)``, starting at zero (``W = W_0``).
     Recorded at each recorded step: ``train_out`` (S, n) and ``eval_out`` (S, q), the outputs;
-    ``loss`` (S,), the mean training loss; and ``probes`` (S, m, k), ``W_t V^T``, when the data
-    have probe directions.
+    ``loss`` (S,), the mean training loss; ``probes`` (S, m, k), ``W_t V^T``, when the data
+    have probe directions; ``weight_norm`` (S,), ``||W_t||_F``, when they have ``init_sq_norm``
+    (from ``||W_0 + C X||^2 = ||W_0||^2 + 2 <C, Z_0> + <C K, C>``); and ``pattern_change`` (S,),
+    the share of (neuron, evaluation point) pairs whose ReLU is on at step ``t`` but off at
+    initialization or the reverse (near 0 while training stays lazy).
     """
 
     linear_rules_only = True
@@ -212,10 +221,15 @@ class SpanTwoLayer:
     def observe(self, params, out):
         d, coef = self.data, params["coef"]
         f = out[1]
+        eval_pre = torch.baddbmm(d.eval_pre0, coef, d.eval_gram)
         seen = {"train_out": f, "loss": self._loss(d.labels * f).mean(dim=1),
-                "eval_out": torch.matmul(self.out_weights, torch.baddbmm(d.eval_pre0, coef, d.eval_gram).relu_())}
+                "pattern_change": ((eval_pre > 0) != (d.eval_pre0 > 0)).flatten(1).to(f.dtype).mean(dim=1),
+                "eval_out": torch.matmul(self.out_weights, eval_pre.relu_())}
         if d.probe_gram is not None:
             seen["probes"] = torch.baddbmm(d.probe_pre0, coef, d.probe_gram)
+        if d.init_sq_norm is not None:
+            sq = d.init_sq_norm + 2 * (coef * d.pre0).sum(dim=(1, 2)) + (torch.bmm(coef, d.gram) * coef).sum(dim=(1, 2))
+            seen["weight_norm"] = sq.clamp_min(0).sqrt()
         return seen
 
     def gradients(self, params, out):

@@ -1,7 +1,11 @@
-"""Exercise checks of the XOR chapter (see :mod:`companion.checks` for the convention)."""
+"""Exercise checks of the XOR chapter (see :mod:`companion.checks` for the convention).
+
+Each check runs the experiment it judges (at the explorer's size: a second or less on a CPU) and
+says what is right or wrong about the answer, not only whether it is.
+"""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -9,11 +13,18 @@ import torch
 from .. import twolayer, xor
 from . import Feedback
 
-__all__ = ["step_one_reference", "step_one", "predict_step_one", "signal_breaks_memorization", "EXERCISE"]
+__all__ = ["EXERCISE", "step_one_reference", "step_one", "step_one_margin", "MARGIN_CASES", "hebbian_vector",
+           "biased_rule", "delay", "DELAY_STEPS"]
 
-EXERCISE = xor.EXPLORER.replace(signal=40.0)
-"""The setting of the XOR chapter's exercises (the explorer's size, with a stronger signal)."""
+EXERCISE = xor.EXPLORER
+"""The setting of the chapter's exercises: the explorer's size (n = 100, p = 20,000, m = 200)."""
 
+
+def _is_number(x) -> bool:
+    return not isinstance(x, bool) and isinstance(x, (int, float, np.integer, np.floating)) and np.isfinite(x)
+
+
+# --- Exercise: the first step, derived --------------------------------------------------------
 
 def step_one_reference(sample: xor.XORSample, step_size: float) -> torch.Tensor:
     """One full-batch GD step on the explicit weights, with autograd (what the checks compare with).
@@ -78,46 +89,186 @@ def step_one(w1, sample: xor.XORSample, step_size: float) -> Feedback:
                            "initial weights, and the sum runs over all training points.")
 
 
-def predict_step_one(prediction, result: xor.XORResult, tolerance: float = 0.1) -> Feedback:
-    """Compare a predicted clean test accuracy after step 1 with the run's mean over seeds.
+# --- Exercise: the step-1 margin, predicted ---------------------------------------------------
+
+MARGIN_CASES = ((100, 20_000, 40.0, 0.015), (100, 80_000, 40.0, 0.004), (200, 20_000, 40.0, 0.03),
+                (100, 20_000, 120.0, 0.015), (50, 5_000, 50.0, 0.05))
+"""(n, p, ||mu||, alpha) of the runs :func:`step_one_margin` compares a formula with; the fourth and
+fifth have a signal strong enough that ``||mu||^2`` matters next to ``p``."""
+
+
+def _mean_step_one_margin(n, p, signal, alpha, seeds, device) -> float:
+    cfg = EXERCISE.replace(n=n, dim=p, signal=signal, step_size=alpha, init_scale=1e-7, steps=1)
+    run = xor.train(cfg, seeds=seeds, device=device, record=[0, 1], progress=False)
+    return float((run.train_out[:, 1] * run.train_labels).mean())
+
+
+def step_one_margin(formula: Callable | None, seeds: Sequence[int] = (0, 1, 2), device=None,
+                    tolerance: float = 0.10) -> Feedback:
+    """Check a formula for the mean step-1 margin ``(1/n) sum_k y_k f^(1)(x_k)`` from a tiny start.
+
+    The formula is evaluated on every case of :data:`MARGIN_CASES` and compared with the measured
+    mean margin (one step from ``omega = 1e-7``, three seeds): a guessed number cannot match cases
+    that differ in ``n``, ``p``, ``||mu||`` and ``alpha``.
 
     Parameters
     ----------
-    prediction : float or None
-        The student's prediction, in [0, 1]; None means "not made yet".
-    result : companion.xor.XORResult
-        The run to compare with.
+    formula : callable or None
+        ``formula(alpha, p, n, signal) -> float``; None means "not written yet".
+    seeds : sequence of int
+    device : str, torch.device or None
     tolerance : float
-        How far from the measured mean a prediction may be.
+        Largest relative difference accepted in every case.
 
     Returns
     -------
     Feedback
     """
-    if prediction is None:
-        return Feedback(False, "write down your prediction (a number in [0, 1]) before you look at the run.")
-    if isinstance(prediction, bool) or not isinstance(prediction, (int, float, np.floating)) \
-            or not 0 <= prediction <= 1:
-        return Feedback(False, f"prediction must be an accuracy in [0, 1]; got {prediction!r}.")
-    measured = float(result.at(1)["test_acc"].mean())
-    why = ("After one step from a tiny initialization, every neuron's weight is (up to the tiny start) a "
-           "signed sum of training points, so the network acts like a linear classifier, and on XOR no "
-           "linear classifier beats chance, flipped labels or not.")
-    if abs(prediction - measured) <= tolerance:
-        return Feedback(True, f"measured {measured:.3f} (mean over seeds), within {tolerance} of your "
-                              f"prediction. {why}")
-    return Feedback(False, f"measured {measured:.3f} (mean over seeds), against your {prediction:.3f}. {why}")
+    if formula is None:
+        return Feedback(False, "write margin(alpha, p, n, signal) as a formula (a Python function) and run the cell.")
+    if not callable(formula):
+        return Feedback(False, f"formula must be a function of (alpha, p, n, signal); got {type(formula).__name__}.")
+    rows = []
+    for n, p, signal, alpha in MARGIN_CASES:
+        try:
+            predicted = formula(alpha, p, n, signal)
+        except Exception as error:  # the student's code: report, never raise
+            return Feedback(False, f"your formula raised {type(error).__name__}: {error}")
+        if not _is_number(predicted):
+            return Feedback(False, f"your formula must return a finite number; got {predicted!r} for "
+                                   f"alpha={alpha}, p={p}, n={n}, signal={signal}.")
+        rows.append((n, p, signal, alpha, float(predicted), _mean_step_one_margin(n, p, signal, alpha, seeds, device)))
+    ratios = np.array([pred / meas for *_, pred, meas in rows])
+    table = "; ".join(f"n={n}, p={p:,}, ‖μ‖={s:g}, α={a:g}: yours {pred:.3f}, measured {meas:.3f}"
+                      for n, p, s, a, pred, meas in rows)
+    if np.all(np.abs(ratios - 1) <= tolerance):
+        return Feedback(True, f"within {100 * tolerance:.0f}% in every case ({table}). Step 1 adds "
+                              "α a_j y_k ‖x_k‖²/(2n) to the pre-activation of every neuron that was active on x_k; "
+                              "the m/4 of them with a_j y_k > 0 each contribute a_j times that (a_j² = 1/m), "
+                              "α‖x_k‖²/(8n) in all, and the cross terms have random signs and average out.")
+    weak, strong = ratios[:3], ratios[3:]
+    if np.all(np.abs(weak - 1) <= tolerance):
+        return Feedback(False, f"right where the signal is weak, off where it is strong ({table}). ‖x_k‖² is "
+                               "p + ‖μ‖², not p.")
+    for factor, hint in ((2.0, "twice too large: a neuron with a_j y_k > 0 contributes only if it was active on "
+                               "x_k at the start (half of them), and the loss derivative at f = 0 is -1/2, not -1."),
+                         (0.5, "half the measured size: m/4 neurons contribute (active at the start, a_j y_k > 0), "
+                               "not m/8, and the loss derivative at f = 0 is -1/2, not -1/4."),
+                         (4.0, "four times too large: only a quarter of the neurons contribute (active on x_k at the "
+                               "start, and a_j y_k > 0)."),
+                         (0.25, "four times too small: did you divide by 4 twice?")):
+        if np.all(np.abs(ratios / factor - 1) <= tolerance):
+            return Feedback(False, f"your formula is {hint} ({table})")
+    return Feedback(False, f"not within {100 * tolerance:.0f}% ({table}). Start from "
+                           "<w_j^(1), x_k> ≈ α a_j y_k ‖x_k‖² / (2n) for the neurons active on x_k, sum a_j "
+                           "ReLU(·) over them, and count how many there are.")
 
 
-def signal_breaks_memorization(signal, seeds: Sequence[int] = (0, 1, 2), device=None) -> Feedback:
-    """Check a signal strength at which step 1 no longer fits every flipped label, on every seed.
+# --- Exercise: step 1 is a Hebbian classifier ---------------------------------------------------
 
-    Runs :data:`EXERCISE` with the given ``signal`` for one step.
+def hebbian_vector(v, sample: xor.XORSample) -> Feedback:
+    """Check ``v = sum_i y_i x_i`` (up to a positive factor) and compare its classifier with the network
+    after one gradient step from ``sample``.
 
     Parameters
     ----------
-    signal : float or None
-        The student's choice; None means "not chosen yet".
+    v : array-like, shape (dim,), or None
+    sample : companion.xor.XORSample
+
+    Returns
+    -------
+    Feedback
+    """
+    if v is None:
+        return Feedback(False, "compute v from s.x and s.labels and run the cell.")
+    v = torch.as_tensor(np.asarray(v.detach().cpu() if torch.is_tensor(v) else v), dtype=torch.float64)
+    x, y = sample.x.cpu().double(), sample.labels.cpu().double()
+    if tuple(v.shape) != (x.shape[1],):
+        return Feedback(False, f"v must have shape ({x.shape[1]},) (one weight per input coordinate); got "
+                               f"{tuple(v.shape)}.")
+    if not torch.isfinite(v).all() or v.norm() == 0:
+        return Feedback(False, "v must be a finite, non-zero vector.")
+    target = y @ x
+    cosine = float(v @ target / (v.norm() * target.norm()))
+    if cosine < -0.999:
+        return Feedback(False, "v points the wrong way: it is -sum_i y_i x_i. Hebb's rule adds y_i x_i.")
+    if abs(float(v @ (sample.clean_labels.cpu().double() @ x)) / (v.norm() * (sample.clean_labels.cpu().double()
+                                                                                @ x).norm()) - 1) < 1e-6:
+        return Feedback(False, "you used the clean labels; the network only sees the noisy ones, s.labels.")
+    if cosine < 0.999:
+        return Feedback(False, f"v is not a positive multiple of sum_i y_i x_i (cosine {cosine:.3f}). Sum over all "
+                               "training points, each weighted by its (noisy) label.")
+    w1 = step_one_reference(sample, EXERCISE.step_size)
+    f0 = twolayer.explicit_outputs(sample.w0, sample.x_test, sample.out_weights).cpu().double()
+    f1 = twolayer.explicit_outputs(w1, sample.x_test, sample.out_weights).cpu().double()
+    hebb = sample.x_test.cpu().double() @ v
+
+    def compare(f):
+        agree = float((torch.sign(f) == torch.sign(hebb)).double().mean())
+        return f"agrees in sign on {100 * agree:.1f}% and correlates at {np.corrcoef(f.numpy(), hebb.numpy())[0, 1]:.3f}"
+
+    return Feedback(True, f"v is the Hebbian vector. On the test points (one GD step at step size "
+                          f"{EXERCISE.step_size:g} from this sample's start), the network after step 1 {compare(f1)} "
+                          f"with <v, x>; its change in step 1 {compare(f1 - f0)}. The two differ by the start f^(0), "
+                          "which is negligible only when the initialization is small.")
+
+
+def biased_rule(w, b, sample: xor.XORSample, minimum: float = 0.65) -> Feedback:
+    """Check a biased halfspace ``sign(<w, x> - b)`` that beats chance on XOR clusters.
+
+    Parameters
+    ----------
+    w : array-like, shape (dim,), or None
+    b : float or None
+    sample : companion.xor.XORSample
+        Its test points (clean labels) judge the rule.
+    minimum : float
+        The clean test accuracy the rule must reach.
+
+    Returns
+    -------
+    Feedback
+    """
+    if w is None or b is None:
+        return Feedback(False, "choose a direction w and an offset b and run the cell.")
+    if not _is_number(b):
+        return Feedback(False, f"b must be a finite number; got {b!r}.")
+    w = torch.as_tensor(np.asarray(w.detach().cpu() if torch.is_tensor(w) else w), dtype=torch.float64)
+    x = sample.x_test.cpu().double()
+    if tuple(w.shape) != (x.shape[1],):
+        return Feedback(False, f"w must have shape ({x.shape[1]},); got {tuple(w.shape)}.")
+    accuracy = float(((torch.sign(x @ w - b) == sample.test_labels.cpu().double())).double().mean())
+    if b == 0:
+        return Feedback(False, f"with b = 0 this is a halfspace through the origin: its accuracy is {accuracy:.3f}, "
+                               "exactly 1/2 in expectation, since x and -x carry the same label.")
+    if accuracy >= minimum:
+        return Feedback(True, f"clean test accuracy {accuracy:.3f}. The offset breaks the symmetry x -> -x; the "
+                              "network has no bias, and after one step from a tiny start it is close to a linear "
+                              "function through the origin, so it cannot represent this rule then.")
+    return Feedback(False, f"clean test accuracy {accuracy:.3f}, below {minimum}. Try w along one cluster mean and "
+                           "an offset that separates the +μ1 cluster from the rest (how far is a point of that "
+                           "cluster from the origin along w?).")
+
+
+# --- Exercise: make the delay visible -----------------------------------------------------------
+
+DELAY_STEPS = 300
+"""The run length of :func:`delay`."""
+
+
+def delay(init_scale, predicted, seeds: Sequence[int] = (0, 1, 2), device=None) -> Feedback:
+    """Check an initialization scale that makes the harmful phase visible at the exercise's size.
+
+    The run (:data:`EXERCISE`, ``DELAY_STEPS`` steps) must fit every training label at step 1, stay
+    below 90% clean test accuracy at step 10, and reach 95% by the last step, on every seed.
+
+    Parameters
+    ----------
+    init_scale : float or None
+        The student's choice of ``omega``.
+    predicted : float or None
+        The smallest ``omega`` the student predicted would keep step 10 below 90%, written down
+        before searching.
     seeds : sequence of int
     device : str, torch.device or None
 
@@ -125,18 +276,29 @@ def signal_breaks_memorization(signal, seeds: Sequence[int] = (0, 1, 2), device=
     -------
     Feedback
     """
-    if signal is None:
-        return Feedback(False, "choose a signal strength (a number between 5 and 200) and run the cell.")
-    if isinstance(signal, bool) or not isinstance(signal, (int, float, np.floating)) or not 5 <= signal <= 200:
-        return Feedback(False, f"signal must be a number between 5 and 200; got {signal!r}.")
-    run = xor.train(EXERCISE.replace(signal=float(signal), steps=1), seeds=seeds, device=device,
-                    progress=False)
-    fitted = run.at(1)["flipped_train_acc"]
-    shown = ", ".join(f"{100 * v:.0f}%" for v in fitted)
-    if np.all(fitted < 1):
-        return Feedback(True, f"at signal {signal:g}, step 1 fits only {shown} of the flipped labels on the "
-                              "seeds: the signal term of <x_i, x_k> now outweighs the noise term ||xi_i||^2 ≈ p "
-                              "that lets one step memorize each point.")
-    return Feedback(False, f"at signal {signal:g}, step 1 still fits {shown} of the flipped labels. Memorization "
-                           "in one step relies on ||xi_i||^2 ≈ p dominating the signal part of the inner "
-                           "products; which way should the signal move?")
+    if predicted is None:
+        return Feedback(False, "first write down your prediction (the smallest init scale that keeps the test "
+                               "accuracy below 90% at step 10), then choose init_scale.")
+    if init_scale is None:
+        return Feedback(False, "choose init_scale and run the cell.")
+    for name, value in (("predicted", predicted), ("init_scale", init_scale)):
+        if not _is_number(value) or not 1e-9 <= value <= 1.0:
+            return Feedback(False, f"{name} must be a number in [1e-9, 1]; got {value!r}.")
+    run = xor.train(EXERCISE.replace(init_scale=float(init_scale), steps=DELAY_STEPS), seeds=seeds, device=device,
+                    record=[0, 1, 10, DELAY_STEPS], progress=False)
+    fitted, at10, end = run.train_acc[:, 1], run.test_acc[:, 2], run.test_acc[:, 3]
+    shown = (f"step-1 training accuracy {', '.join(f'{v:.2f}' for v in fitted)}; test at step 10 "
+             f"{', '.join(f'{v:.2f}' for v in at10)}; at step {DELAY_STEPS} {', '.join(f'{v:.2f}' for v in end)}")
+    units = xor.natural_units(EXERCISE.replace(init_scale=float(init_scale)))
+    note = (f" Your prediction was {predicted:g}, {float(init_scale) / predicted:.2g} times the scale you chose; in "
+            f"natural units ω√p = {units['init']:.3g} against α p / n = {units['step']:.3g}.")
+    if np.any(fitted < 1):
+        return Feedback(False, f"too large: step 1 no longer fits every label ({shown}). The initial pre-activations "
+                               "now rival one step's own term, so the first step cannot flip them all." + note)
+    if np.any(at10 >= 0.9):
+        return Feedback(False, f"too small: the harmful phase is over by step 10 ({shown}). The learned signal has "
+                               "to outgrow the initialization's share of a pre-activation, ω√p." + note)
+    if np.any(end < 0.95):
+        return Feedback(False, f"too large: the network is still harmful at step {DELAY_STEPS} ({shown}). Each "
+                               "neuron's start dominates what a step adds, so training stays lazy." + note)
+    return Feedback(True, f"a visible delay: {shown}." + note)
