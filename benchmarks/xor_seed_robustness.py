@@ -56,6 +56,11 @@ def main() -> None:
         print(f"  {statement}: failed on {len(failed)} of {len(seeds)} seeds {failed if failed else ''}"
               f"(values {values[:, j].min():.4f} to {values[:, j].max():.4f})")
     print(f"  all claims held on {int(holds.all(axis=1).sum())} of {len(seeds)} seeds")
+    # the label-weighted cluster-pair imbalance d_k = sum_i y_i s_ik, largest first, with each seed's verdict
+    d = np.array([np.abs(xor.label_imbalance(cfg, s)).max() for s in seeds])
+    order = np.argsort(-d, kind="stable")
+    print("  seeds by largest |d_k| (label-weighted imbalance of a cluster pair):")
+    print("   ", ", ".join(f"{seeds[i]}: {d[i]} {'held' if holds[i].all() else 'FAILED'}" for i in order[:10]))
 
 
 if __name__ == "__main__":

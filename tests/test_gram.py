@@ -84,6 +84,7 @@ def test_explicit_inner_products_are_those_of_its_vectors():
     np.testing.assert_allclose(g.inner("a", "b"), va @ vb.T, rtol=1e-12)
     np.testing.assert_array_equal(g.coordinates("b"), vb[:, :2])
     np.testing.assert_allclose(g.sq_norms("b"), (vb ** 2).sum(dim=1), rtol=1e-12)
+    np.testing.assert_allclose(g.inner("a", "b", signal=False), va[:, 2:] @ vb[:, 2:].T, rtol=1e-12)
     w = gram.gaussian_gram({"a": 3, "b": 4}, 50, 2, np.random.default_rng(0), method="wishart")
     np.testing.assert_allclose(w.sq_norms("b"), w.inner("b", "b").diagonal(), rtol=1e-12)
     with pytest.raises(ValueError, match="explicit"):

@@ -26,7 +26,7 @@ def test_explorer_redraws_and_carries_a_picture():
 
 def test_xor_explorer_builds():
     ex = xor.explore(xor.EXPLORER.replace(steps=20))
-    assert set(ex.values()) == {"noise_rate", "dim", "snr", "step", "init", "steps"}
+    assert set(ex.values()) == {"noise_rate", "dim", "snr", "step", "laziness", "steps"}
     assert ex.figure is not None
     first = ex._repr_mimebundle_()["image/png"]
     ex.controls["dim"].value = 1e15          # the theorem's dimensions answer like the explorer's own

@@ -92,13 +92,16 @@ class GaussianGram:
         """
         return self.coords[self._rows(group)]
 
-    def inner(self, a: str, b: str) -> torch.Tensor:
+    def inner(self, a: str, b: str, signal: bool = True) -> torch.Tensor:
         """All inner products ``<z, z'>`` with ``z`` in group ``a`` and ``z'`` in group ``b``.
 
         Parameters
         ----------
         a, b : str
             Group names.
+        signal : bool
+            False: the inner products of the vectors projected orthogonally to the signal
+            directions (``z_perp``), as for noise that is orthogonal to the signal by construction.
 
         Returns
         -------
@@ -109,7 +112,8 @@ class GaussianGram:
         if self.method == "wishart":         # rows of a lower-triangular factor end at their own index
             cols = min(ra.stop, rb.stop)
             fa, fb = fa[:, :cols], fb[:, :cols]
-        return self.coords[ra] @ self.coords[rb].T + fa @ fb.T
+        rest = fa @ fb.T
+        return self.coords[ra] @ self.coords[rb].T + rest if signal else rest
 
     def sq_norms(self, group: str) -> torch.Tensor:
         """The group's squared norms ``||z||^2`` (the diagonal of ``inner(group, group)``, without the rest).

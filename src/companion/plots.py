@@ -69,12 +69,13 @@ def band(ax, steps, values, color, label, lw=1.8, ls="-"):
 
 
 def draw_accuracy(ax, result, xscale: str = "log", xmax: float | None = None, legend: bool = True,
-                  benign_level: float = 0.95) -> None:
+                  harmful_level: float = 0.75, benign_level: float = 0.95) -> None:
     """Training, flipped-label and clean-test accuracy against the step, onto ``ax``.
 
-    Lines are means over seeds, bands span the minimum to the maximum. The harmful phase (every
-    label fitted, mean test accuracy below ``benign_level``) is shaded red from step 1, the benign
-    phase green from the first recorded step where the mean test accuracy reaches it.
+    Lines are means over seeds, bands span the minimum to the maximum. Shading follows the mean
+    test accuracy: red (harmful) from step 1 while it is at most ``harmful_level``, green (benign)
+    from the first recorded step where it reaches ``benign_level``; the transition in between is
+    not shaded. (The shading says nothing about the training labels; their curves are drawn.)
 
     Parameters
     ----------
@@ -94,11 +95,14 @@ def draw_accuracy(ax, result, xscale: str = "log", xmax: float | None = None, le
     s = steps[keep]
     end = s[-1]
     mean_test = result.test_acc.mean(axis=0)[keep]
-    reached = np.flatnonzero((mean_test >= benign_level) & (s >= 1))
-    benign_from = s[reached[0]] if reached.size else None
-    ax.axvspan(1, benign_from if benign_from is not None else end, color=COLORS["harmful"], alpha=0.07, lw=0)
-    if benign_from is not None:
-        ax.axvspan(benign_from, end, color=COLORS["benign"], alpha=0.07, lw=0)
+    late = s >= 1
+    left = np.flatnonzero((mean_test > harmful_level) & late)
+    harmful_to = s[left[0]] if left.size else end
+    if harmful_to > 1:
+        ax.axvspan(1, harmful_to, color=COLORS["harmful"], alpha=0.07, lw=0)
+    reached = np.flatnonzero((mean_test >= benign_level) & late)
+    if reached.size:
+        ax.axvspan(s[reached[0]], end, color=COLORS["benign"], alpha=0.07, lw=0)
     band(ax, s, result.train_acc[:, keep], COLORS["train"], "train (noisy labels)")
     band(ax, s, result.flipped_train_acc[:, keep], COLORS["flipped"], "flipped training points", ls="--")
     band(ax, s, result.test_acc[:, keep], COLORS["test"], "test (clean labels)")
@@ -109,6 +113,8 @@ def draw_accuracy(ax, result, xscale: str = "log", xmax: float | None = None, le
     else:
         ax.set_xlim(0, end)
     ax.set_ylim(min(0.4, 0.05 * np.floor(20 * result.test_acc[:, keep].min())), 1.02)
+    for level in (harmful_level, benign_level):
+        ax.axhline(level, color=COLORS["gray"], lw=0.6, ls="--", alpha=0.6)
     ax.set_xlabel("gradient-descent step" + (" (log scale)" if xscale == "log" else ""))
     ax.set_ylabel("accuracy")
     if legend:

@@ -39,15 +39,15 @@ from . import engine, gram, twolayer, validate
 from .claims import Claim
 from .device import resolve_device
 
-__all__ = ["XORConfig", "BOOK", "FAST_START", "THEOREM", "EXPLORER", "Expectations", "Scale", "SCALES",
-           "FAST_START_EXPECT", "config_for", "hebbian_correlation",
-           "theory_conditions", "natural_units", "from_natural_units", "default_dtype", "record_steps",
-           "XORSample", "sample", "XORResult", "train", "feature_alignment", "hebbian_agreement",
-           "normalized_margin", "noisy_test_accuracy", "first_step_reaching", "step_one_widths",
-           "cluster_accuracy", "cluster_counts", "figure_phases", "figure_hebbian", "figure_delay", "figure_neurons",
-           "figure_alignment", "figure_sweep", "figure_regimes", "figure_long_run", "XORSweep", "sweep", "explore",
-           "claims", "seed_verdicts", "STEP_ONE_TEST_MAX", "HEBBIAN_CORRELATION_MIN", "HEBBIAN_CHANGE_CORRELATION_MIN", "HARMFUL_TEST_MAX", "ALIGNMENT_STEP_ONE_MAX",
-           "ALIGNMENT_END_MIN", "FINAL_TEST_MIN", "SAMPLERS", "FLOAT64_ABOVE_DIM"]
+__all__ = [
+    "XORConfig", "BOOK", "FAST_START", "THEOREM", "EXPLORER", "Expectations", "Scale", "SCALES", "FAST_START_EXPECT",
+    "config_for", "theory_conditions", "natural_units", "from_natural_units", "default_dtype", "record_steps",
+    "SAMPLERS", "FLOAT64_ABOVE_DIM", "XORSample", "sample", "XORResult", "train", "feature_alignment",
+    "hebbian_agreement", "hebbian_correlation", "normalized_margin", "noisy_test_accuracy", "first_step_reaching",
+    "step_one_widths", "cluster_accuracy", "cluster_counts", "label_imbalance", "XORSweep", "sweep", "explore",
+    "claims", "seed_verdicts", "STEP_ONE_TEST_MAX", "HEBBIAN_CORRELATION_MIN", "HEBBIAN_CHANGE_CORRELATION_MIN",
+    "HARMFUL_TEST_MAX", "ALIGNMENT_END_MIN", "FINAL_TEST_MIN", "figure_phases", "figure_hebbian", "figure_delay",
+    "figure_neurons", "figure_alignment", "figure_sweep", "figure_regimes", "figure_long_run"]
 
 # cluster index -> (coefficient on e_1, coefficient on e_2) and clean label
 _DIRECTIONS = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], dtype=torch.float64)
@@ -231,8 +231,17 @@ def natural_units(cfg: XORConfig) -> dict[str, float]:
     * ``snr = ||mu||^2 / sqrt(p)``: the signal part of an inner product of two points of one
       cluster against the noise part of an inner product of two points;
     * ``step = alpha p / n``: after step 1 a training point's own term gives it a margin of about
-      ``alpha (p + ||mu||^2) / (8 n)`` (the chapter derives it);
-    * ``init = omega sqrt(p)``: the initialization's share of a pre-activation on a fresh point.
+      ``alpha (p + ||mu||^2) / (8 n)`` from a small start (the chapter derives it);
+    * ``laziness = 2 omega sqrt(n m) / alpha``: a neuron's initial pre-activation on a fresh point
+      (about ``omega sqrt(p)``) against what one step adds to it (about
+      ``alpha sqrt(p) / (2 sqrt(n m))``). Much below 1 the start is negligible; much above 1 the
+      neurons' activation patterns on fresh points stay those of the start for a while.
+
+    At fixed values of the three, runs at ``p`` from about ``10^6`` to ``10^15`` behave alike
+    (checked on 2026-11-23 at the explorer's size, three seeds, ``p = 2e8`` against ``1e15``: test
+    accuracies within 0.01 except mid-transition, where one differed by 0.03; ``tests/test_xor.py``
+    checks this). At a fixed ``omega sqrt(p)`` instead, a run at ``p = 10^12`` stayed at chance where
+    one at ``p = 2e4`` learned.
 
     Parameters
     ----------
@@ -240,13 +249,14 @@ def natural_units(cfg: XORConfig) -> dict[str, float]:
 
     Returns
     -------
-    dict with keys ``"snr"``, ``"step"``, ``"init"``
+    dict with keys ``"snr"``, ``"step"``, ``"laziness"``
     """
     root = np.sqrt(float(cfg.dim))
-    return {"snr": cfg.signal ** 2 / root, "step": cfg.step_size * cfg.dim / cfg.n, "init": cfg.init_scale * root}
+    return {"snr": cfg.signal ** 2 / root, "step": cfg.step_size * cfg.dim / cfg.n,
+            "laziness": 2 * cfg.init_scale * np.sqrt(cfg.n * cfg.width) / cfg.step_size}
 
 
-def from_natural_units(cfg: XORConfig, dim: int, snr: float, step: float, init: float) -> XORConfig:
+def from_natural_units(cfg: XORConfig, dim: int, snr: float, step: float, laziness: float) -> XORConfig:
     """``cfg`` at dimension ``dim`` with the given :func:`natural_units` (the inverse map).
 
     Parameters
@@ -254,19 +264,19 @@ def from_natural_units(cfg: XORConfig, dim: int, snr: float, step: float, init: 
     cfg : XORConfig
         Supplies the other fields (n, width, noise rate, steps, n_test).
     dim : int
-    snr, step, init : float
+    snr, step, laziness : float
         Each > 0.
 
     Returns
     -------
     XORConfig
     """
-    for name, value in (("snr", snr), ("step", step), ("init", init)):
+    for name, value in (("snr", snr), ("step", step), ("laziness", laziness)):
         validate.positive(name, value)
     validate.integer("dim", dim, 3)
-    root = np.sqrt(float(dim))
-    return cfg.replace(dim=int(dim), signal=float(np.sqrt(snr * root)), step_size=float(step * cfg.n / dim),
-                       init_scale=float(init / root))
+    alpha = step * cfg.n / dim
+    return cfg.replace(dim=int(dim), signal=float(np.sqrt(snr * np.sqrt(float(dim)))), step_size=float(alpha),
+                       init_scale=float(laziness * alpha / (2 * np.sqrt(cfg.n * cfg.width))))
 
 
 def default_dtype(dim: int) -> torch.dtype:
@@ -334,6 +344,7 @@ class XORSample:
     x_test : torch.Tensor, shape (n_test, dim)
     test_labels : torch.Tensor, shape (n_test,)
         Clean.
+    cluster_test : torch.Tensor of int, shape (n_test,)
     w0 : torch.Tensor, shape (width, dim)
         First-layer initialization.
     out_weights : torch.Tensor, shape (width,)
@@ -348,6 +359,7 @@ class XORSample:
     cluster: torch.Tensor
     x_test: torch.Tensor
     test_labels: torch.Tensor
+    cluster_test: torch.Tensor
     w0: torch.Tensor
     out_weights: torch.Tensor
     means: torch.Tensor
@@ -384,7 +396,8 @@ def sample(cfg: XORConfig, seed: int, device: str | torch.device | None = None,
         x=(noise.vectors("train") + _DIRECTIONS[cluster] @ means).to(**to),
         labels=torch.where(flipped, -clean, clean).to(**to), clean_labels=clean.to(**to), flipped=flipped.to(dev),
         cluster=cluster.to(dev), x_test=(noise.vectors("test") + _DIRECTIONS[cluster_test] @ means).to(**to),
-        test_labels=_CLEAN_LABEL[cluster_test].to(**to), w0=(cfg.init_scale * noise.vectors("neurons")).to(**to),
+        test_labels=_CLEAN_LABEL[cluster_test].to(**to), cluster_test=cluster_test.to(dev),
+        w0=(cfg.init_scale * noise.vectors("neurons")).to(**to),
         out_weights=twolayer.output_weights(cfg.width, dev, dtype), means=means.to(**to))
 
 
@@ -801,6 +814,27 @@ def cluster_accuracy(result: XORResult, step: int) -> np.ndarray:
                                for c in range(4)]) for k in range(len(result.seeds))])
 
 
+def label_imbalance(cfg: XORConfig, seed: int) -> np.ndarray:
+    """The label-weighted imbalance of each pair of clusters, ``d_k = sum_i y_i s_ik`` with
+    ``s_ik = +1`` on ``+mu_k``, ``-1`` on ``-mu_k`` and 0 elsewhere (noisy labels ``y_i``).
+
+    It is the signal part of the Hebbian vector: ``<v, mu_k> = d_k ||mu||^2 + <sum_i y_i xi_i, mu_k>``.
+
+    Parameters
+    ----------
+    cfg : XORConfig
+    seed : int
+
+    Returns
+    -------
+    ndarray of int, shape (2,)
+    """
+    cluster, flip_u, _ = _draw_clusters(cfg, seed)
+    y = np.where(flip_u < cfg.noise_rate, -1, 1) * np.where(cluster < 2, 1, -1)
+    sign = np.where(cluster % 2 == 0, 1, -1)
+    return np.array([int((y * sign)[cluster // 2 == k].sum()) for k in (0, 1)])
+
+
 def cluster_counts(cfg: XORConfig, seed: int) -> dict[str, np.ndarray]:
     """The seed's training points per cluster (+mu1, -mu1, +mu2, -mu2), and its flipped ones.
 
@@ -916,8 +950,9 @@ def explore(cfg: XORConfig = EXPLORER, seed: int = 0, device: str | torch.device
     theorem's dimensions.
 
     Sliders: the noise rate, the dimension ``p`` (10^3 to 10^18), and the three
-    :func:`natural_units` (``||mu||^2 / sqrt(p)``, ``alpha p / n``, ``omega sqrt(p)``), which keep
-    their meaning at every ``p``; and the number of steps. Each change reruns :func:`train` on one
+    :func:`natural_units` (``||mu||^2 / sqrt(p)``, ``alpha p / n`` and the laziness
+    ``2 omega sqrt(n m) / alpha``), which keep their meaning across dimensions; and the number of
+    steps. Each change reruns :func:`train` on one
     seed at the explorer's size and redraws the accuracy curves; the title gives the raw values and
     the theorem's two ratios (:func:`theory_conditions`). In a static page (the built book) the
     explorer shows its default figure.
@@ -937,8 +972,9 @@ def explore(cfg: XORConfig = EXPLORER, seed: int = 0, device: str | torch.device
 
     start = natural_units(cfg)
 
-    def draw(noise_rate, dim, snr, step, init, steps):
-        run_cfg = from_natural_units(cfg.replace(noise_rate=noise_rate, steps=steps), int(round(dim)), snr, step, init)
+    def draw(noise_rate, dim, snr, step, laziness, steps):
+        run_cfg = from_natural_units(cfg.replace(noise_rate=noise_rate, steps=steps), int(round(dim)), snr, step,
+                                     laziness)
         run = train(run_cfg, seeds=[seed], device=device, progress=False)
         ratios = theory_conditions(run_cfg)
         title = (f"p = {run_cfg.dim:.2g}, ‖μ‖ = {run_cfg.signal:.3g}, α = {run_cfg.step_size:.2g}, "
@@ -952,7 +988,7 @@ def explore(cfg: XORConfig = EXPLORER, seed: int = 0, device: str | torch.device
         "dim": widgets.log_slider(cfg.dim, 1e3, 1e18, "dimension p", step=0.5),
         "snr": widgets.log_slider(start["snr"], 0.3, 3e3, "‖μ‖²/√p"),
         "step": widgets.log_slider(start["step"], 0.03, 100.0, "α p / n"),
-        "init": widgets.log_slider(start["init"], 1e-6, 10.0, "ω √p"),
+        "laziness": widgets.log_slider(start["laziness"], 1e-3, 300.0, "2ω√(nm) / α"),
         "steps": widgets.int_slider(cfg.steps, 10, 2000, 10, "steps"),
     })
 
@@ -962,42 +998,44 @@ def explore(cfg: XORConfig = EXPLORER, seed: int = 0, device: str | torch.device
 # ---------------------------------------------------------------------------------------------
 
 STEP_ONE_TEST_MAX = 0.60
-"""After step 1 the clean test accuracy is at most this on every seed. Any halfspace through the
-origin has accuracy exactly 1/2 on this distribution; with 1,000 test points the sampling error of
-an accuracy near 1/2 is 0.016, so 0.60 is six standard errors above chance."""
+"""After step 1 the clean test accuracy is at most this on every seed ("near-random", as the paper's
+abstract puts it). A halfspace through the origin is at 1/2 exactly in expectation; the step-1
+network is not exactly odd, so a seed's accuracy scatters around 1/2 by more than the test sample's
+error (0.016 at 1,000 points): over 60 fresh seeds at the book scale it ranged from 0.48 to 0.56
+(``benchmarks/xor_seed_robustness.py``, 2026-11-23). Inside the theorem's conditions whole clusters
+are classified alike and the accuracy lands near 0, 1/4, 1/2 or 3/4, so there it fails on some
+seeds; the chapter reports how many."""
 
 HEBBIAN_CORRELATION_MIN = 0.95
 """From a small initialization, the network after step 1 correlates with ``<v, x>`` at least this
 much over the test points, on every seed. The derivation makes it ``c <v, x>`` plus the fluctuation
-of an average over ``m`` neurons, of relative size about ``1.2 / sqrt(m)`` (5% at ``m = 500``),
-which predicts a correlation above 0.99; 0.95 leaves room for seeds whose ``<v, x>`` is small."""
+of an average over ``m`` neurons, of relative size of order ``1/sqrt(m)`` (the chapter measures the
+sign disagreement falling like that); 0.95 means the fluctuation's spread is at most a third of the
+Hebbian term's. Over 30 fresh seeds at the fast start (``m = 500``) the smallest value was 0.980."""
 
 HEBBIAN_CHANGE_CORRELATION_MIN = 0.85
 """From a large initialization, the step-1 change ``f_1 - f_0`` correlates with ``<v, x>`` at least
 this much. With the activation patterns fixed by the random start, the change is the network's
-linearization: its kernel is ``<x, x'> (1/4 + arcsin(rho) / (2 pi))``, the Hebbian term plus a
-quadratic one of relative size about ``2 sqrt(n) ||mu||^2 / (pi p)`` (0.19 at the book scale), and
-finite width adds about ``1.7 / sqrt(m)`` (0.08): a correlation of about 0.98 predicted, lower where
-the Hebbian term is small; at 0.85 it still carries 72% of the variance."""
+linearization, whose kernel ``<x, x'> (1/4 + arcsin(rho) / (2 pi))`` is the Hebbian term plus a
+smaller quadratic one, and finite width adds a fluctuation; 0.85 demands that the Hebbian term
+carry at least 72% of the change's variance."""
 
 HARMFUL_TEST_MAX = 0.75
 """During the harmful phase (every recorded step from 1 to the scale's ``harmful_until``) the clean
 test accuracy stays at most this on every seed: the network fits every label yet misclassifies at
-least a quarter of fresh points."""
-
-ALIGNMENT_STEP_ONE_MAX = 0.60
-"""After step 1 the alignment of the learned weights is at most this: the step-1 change is a signed
-sum of training points whose activation patterns treat the two features alike (0.5 in expectation)."""
+least a quarter of fresh points. The figures shade the same level."""
 
 ALIGNMENT_END_MIN = 0.80
-"""At the last step the alignment of the learned weights is at least this: an average neuron has
-moved four times more along its own feature than along the other."""
+"""At the last step the alignment of the learned weights is at least this: an average neuron's
+change in the cluster plane lies four times more along its own feature than along the other. (After
+step 1 the learned weights' alignment is 1/2 by symmetry whatever the data, so only its end value
+tests feature learning.)"""
 
 FINAL_TEST_MIN = 0.95
 """At the last step (and at ``benign_by`` where a scale asks for it) the clean test accuracy is at
 least this on every seed (near-optimal: with 1,000 test points its sampling error near 1 is below
-0.007). On noisy test labels that is at least ``eta + (1 - 2 eta) 0.95`` against the Bayes-optimal
-``1 - eta`` (:func:`noisy_test_accuracy`)."""
+0.007). The expected accuracy on noisy test labels then follows, ``eta + (1 - 2 eta) 0.95`` against
+the Bayes-optimal ``1 - eta`` (:func:`noisy_test_accuracy`); it is reported, not claimed separately."""
 
 
 @dataclass(frozen=True)
@@ -1026,11 +1064,11 @@ def _seed_claims(result: XORResult, expect: Expectations) -> list[_SeedClaim]:
         raise ValueError(f"harmful_until={h} must come before the last step {result.steps[-1]}")
     if np.any(result.n_flipped == 0):
         raise ValueError(f"every seed needs at least one flipped label; n_flipped = {result.n_flipped.tolist()}")
-    one, end, last = result.index(1), len(result.steps) - 1, int(result.steps[-1])
+    end, last = len(result.steps) - 1, int(result.steps[-1])
+    one = result.index(1)
     after = result.steps >= 1
     harmful = after & (result.steps <= h)
     align = feature_alignment(result)
-    eta = result.config.noise_rate
     if expect.small_init:
         hebbian = _SeedClaim("step 1: correlation of the network with the Hebbian classifier on test points",
                              hebbian_correlation(result, 1), HEBBIAN_CORRELATION_MIN, ">=", percent=False)
@@ -1043,46 +1081,36 @@ def _seed_claims(result: XORResult, expect: Expectations) -> list[_SeedClaim]:
         _SeedClaim("step 1: clean test accuracy", result.test_acc[:, one], STEP_ONE_TEST_MAX, "<=",
                    worst="best seed"),
         hebbian,
-        _SeedClaim(f"steps 1 to {last}: training labels fitted, flipped included", result.train_acc[:, after].min(1),
-                   1.0, ">=", worst="worst seed and step"),
+        _SeedClaim(f"every recorded step from 1 to {last}: training labels fitted, flipped included",
+                   result.train_acc[:, after].min(1), 1.0, ">=", worst="worst seed and step"),
     ]
     if h > 1:      # a harmful phase of one step is already the step-1 claim above
-        out.append(_SeedClaim(f"steps 1 to {h}: clean test accuracy", result.test_acc[:, harmful].max(1),
-                              HARMFUL_TEST_MAX, "<=", worst="best seed and step"))
-    out += [
-        _SeedClaim("step 1: feature alignment of the learned weights", align[:, one], ALIGNMENT_STEP_ONE_MAX, "<=",
-                   percent=False, worst="largest over seeds"),
-        _SeedClaim(f"step {last}: feature alignment of the learned weights", align[:, end], ALIGNMENT_END_MIN, ">=",
-                   percent=False),
-    ]
+        out.append(_SeedClaim(f"every recorded step from 1 to {h}: clean test accuracy",
+                              result.test_acc[:, harmful].max(1), HARMFUL_TEST_MAX, "<=", worst="best seed and step"))
+    out.append(_SeedClaim(f"step {last}: feature alignment of the learned weights", align[:, end], ALIGNMENT_END_MIN,
+                          ">=", percent=False))
     if expect.benign_by is not None:
         out.append(_SeedClaim(f"step {expect.benign_by}: clean test accuracy",
                               result.test_acc[:, result.index(expect.benign_by)], FINAL_TEST_MIN, ">="))
-    out += [
-        _SeedClaim(f"step {last}: clean test accuracy", result.test_acc[:, end], FINAL_TEST_MIN, ">="),
-        _SeedClaim(f"step {last}: noisy-label test accuracy (Bayes optimum {100 * (1 - eta):.0f}%)",
-                   noisy_test_accuracy(result.test_acc[:, end], eta), float(noisy_test_accuracy(FINAL_TEST_MIN, eta)),
-                   ">="),
-    ]
+    out.append(_SeedClaim(f"step {last}: clean test accuracy", result.test_acc[:, end], FINAL_TEST_MIN, ">="))
     return out
 
 
 def claims(result: XORResult, expect: Expectations) -> list[Claim]:
-    """The paper's claims, checked on every seed of ``result`` (the worst seed decides).
+    """The claims the chapter checks, on every seed of ``result`` (the worst seed decides).
 
-    1. Step 1 memorizes: every training label fitted, the flipped ones included.
-    2. Step 1 is catastrophic: clean test accuracy at most :data:`STEP_ONE_TEST_MAX`.
-    3. Step 1 acts as the linear (Hebbian) classifier ``<sum_i y_i x_i, x>``: the network correlates
-       with it at least :data:`HEBBIAN_CORRELATION_MIN` from a small initialization; from a large one
-       the step-1 change does, at least :data:`HEBBIAN_CHANGE_CORRELATION_MIN`.
-    4. Every training label, flipped included, stays fitted at every recorded step after step 1.
-    5. The harmful phase lasts: clean test accuracy at most :data:`HARMFUL_TEST_MAX` at every
-       recorded step from 1 to ``expect.harmful_until`` (when that is after step 1).
-    6. Feature learning: the alignment of the learned weights is at most
-       :data:`ALIGNMENT_STEP_ONE_MAX` after step 1 and at least :data:`ALIGNMENT_END_MIN` at the end.
-    7. Benign: clean test accuracy at least :data:`FINAL_TEST_MIN` at the end (and at
-       ``expect.benign_by`` if given), which is noisy-label accuracy at least
-       ``eta + (1 - 2 eta) 0.95`` (the Bayes optimum is ``1 - eta``).
+    From the paper: (1) step 1 memorizes, every training label fitted, the flipped ones included;
+    (2) step 1 is near-random on clean test data, at most :data:`STEP_ONE_TEST_MAX`; (3) step 1 acts
+    as a linear classifier, the Hebbian one ``<sum_i y_i x_i, x>``: the network correlates with it
+    at least :data:`HEBBIAN_CORRELATION_MIN` from a small initialization, and from a large one the
+    step-1 change does, at least :data:`HEBBIAN_CHANGE_CORRELATION_MIN`; (4) every training label
+    stays fitted at every recorded step after step 1; (5) at the end the clean test accuracy is at
+    least :data:`FINAL_TEST_MIN` (and at ``expect.benign_by`` if given).
+
+    The chapter's own, about its settings: (6) the harmful phase lasts, clean test accuracy at most
+    :data:`HARMFUL_TEST_MAX` at every recorded step from 1 to ``expect.harmful_until`` (when that is
+    after step 1); (7) the neurons learned the features, alignment of the learned weights at least
+    :data:`ALIGNMENT_END_MIN` at the end.
 
     Parameters
     ----------
@@ -1185,8 +1213,8 @@ def figure_hebbian(result: XORResult, widths: dict, seed_index: int = 0):
         f1 = result.test_out[seed_index, result.index(1)]
         h = result.hebbian_test[seed_index]
         right = f1 * result.test_labels[seed_index] > 0
-        axes[0].scatter(h[right], f1[right], s=6, alpha=0.5, color=plots.COLORS["test"], label="classified right")
-        axes[0].scatter(h[~right], f1[~right], s=6, alpha=0.5, color=plots.COLORS["flipped"], label="classified wrong")
+        axes[0].scatter(h[right], f1[right], s=6, alpha=0.5, color=plots.COLORS["test"], label="classified correctly")
+        axes[0].scatter(h[~right], f1[~right], s=6, alpha=0.5, color=plots.COLORS["flipped"], label="misclassified")
         axes[0].axhline(0, color="gray", lw=0.8)
         axes[0].axvline(0, color="gray", lw=0.8)
         axes[0].set_xlabel("⟨v, x⟩,  v = Σᵢ yᵢ xᵢ")
@@ -1195,9 +1223,11 @@ def figure_hebbian(result: XORResult, widths: dict, seed_index: int = 0):
         axes[0].set_title(f"test points, seed {result.seeds[seed_index]}")
         m = widths["widths"]
         dis = widths["disagreement"]
-        axes[1].loglog(m, dis.mean(axis=1), "o-", color=plots.COLORS["train"], label="mean over seeds")
-        axes[1].fill_between(m, np.maximum(dis.min(axis=1), 1e-4), dis.max(axis=1), color=plots.COLORS["train"],
-                             alpha=0.2, lw=0)
+        se = dis.std(axis=1, ddof=1) / np.sqrt(dis.shape[1])
+        axes[1].errorbar(m, dis.mean(axis=1), yerr=se, fmt="o-", color=plots.COLORS["train"], capsize=3,
+                         label=f"mean over {dis.shape[1]} seeds (± s.e.)")
+        axes[1].set_xscale("log")
+        axes[1].set_yscale("log")
         c = float(np.exp(np.mean(np.log(np.maximum(dis.mean(axis=1), 1e-6) * np.sqrt(m)))))
         axes[1].loglog(m, c / np.sqrt(m), ":", color="black", label=f"{c:.2f} / √m")
         axes[1].set_xlabel("width m")
@@ -1255,12 +1285,13 @@ def figure_delay(grid: XORSweep, step_size: float, level: float = 0.95):
         first = first_step_reaching(steps, grid.test_acc.mean(axis=-2), level)       # (inits, sizes)
         fitted = (grid.train_acc[..., 1] >= 1).all(axis=-1)
         shown = np.where(fitted, first, np.nan)
-        labels = np.vectorize(lambda v: "–" if not np.isfinite(v) else f"{v:.0f}")(shown.T)
+        labels = np.where(~fitted, "×", np.vectorize(lambda v: "–" if not np.isfinite(v) else f"{v:.0f}")(first))
         plots.heatmap(ax_map, np.log10(shown).T, [f"{a:g}" for a in sizes], [f"{w:g}" for w in inits], vmin=0,
-                      vmax=np.log10(steps[-1]), colorbar_label="log₁₀ step", cmap="magma_r", text=labels)
+                      vmax=np.log10(steps[-1]), colorbar_label="log₁₀ step", cmap="magma_r", text=labels.T)
         ax_map.set_xlabel("initialization scale ω")
         ax_map.set_ylabel("step size α")
-        ax_map.set_title(f"first step with test accuracy ≥ {100 * level:.0f}%  (–: not by step {steps[-1]})")
+        ax_map.set_title(f"first step with test accuracy ≥ {100 * level:.0f}%  (–: not by step {steps[-1]}; "
+                         "×: step 1 left a label unfitted)", fontsize=10)
         fig.tight_layout()
     return fig
 
@@ -1352,8 +1383,8 @@ def figure_sweep(grid: XORSweep, level: float = 0.95):
     grid : XORSweep
         Over ``signal`` and ``noise_rate``, in that order.
     level : float
-        Cells of the end map where every seed reaches this test accuracy while fitting every label
-        get a star.
+        Cells of the end map with flipped labels (noise rate above 0) where every seed reaches this
+        test accuracy while fitting every label get a star.
 
     Returns
     -------
@@ -1362,7 +1393,8 @@ def figure_sweep(grid: XORSweep, level: float = 0.95):
     plt, plots = _plt()
     rows = [f"{s:g}" for s in grid.axes["signal"]]
     cols = [f"{r:g}" for r in grid.axes["noise_rate"]]
-    benign = ((grid.test_acc[..., -1] >= level) & (grid.train_acc[..., -1] >= 1)).all(axis=-1)
+    flips = np.asarray(grid.axes["noise_rate"])[None, :] > 0     # no flipped label, no overfitting to call benign
+    benign = ((grid.test_acc[..., -1] >= level) & (grid.train_acc[..., -1] >= 1)).all(axis=-1) & flips
     with plots.style():
         fig = plt.figure(figsize=(plots.WIDTH, 6.4))
         g = fig.add_gridspec(2, 2)
