@@ -24,28 +24,14 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 import torch
 
+from common import spread, timed
+
 from companion import device as devices
 from companion import engine, twolayer, xor
-
-
-def timed(fn, dev, repeat=1):
-    times, out = [], None
-    for _ in range(repeat):
-        devices.synchronize(dev)
-        start = time.perf_counter()
-        out = fn()
-        devices.synchronize(dev)
-        times.append(time.perf_counter() - start)
-    return out, np.array(times)
-
-
-def spread(times) -> str:
-    return f"{np.median(times):8.3f} s (min {times.min():.3f}, max {times.max():.3f}, {len(times)} runs)"
 
 
 def plain(dev, repeat) -> None:

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from companion import xor
+from companion import claims, xor
 
 
 def main() -> None:
@@ -51,11 +51,7 @@ def main() -> None:
     print(f"config: {cfg}")
     print(f"expectations: {expect}")
     print(f"seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} seeds) in {time.perf_counter() - start:.0f} s")
-    for j, statement in enumerate(statements):
-        failed = [s for s, ok in zip(seeds, holds[:, j]) if not ok]
-        print(f"  {statement}: failed on {len(failed)} of {len(seeds)} seeds {failed if failed else ''}"
-              f"(values {values[:, j].min():.4f} to {values[:, j].max():.4f})")
-    print(f"  all claims held on {int(holds.all(axis=1).sum())} of {len(seeds)} seeds")
+    print(claims.robustness_report(statements, values, holds, seeds))
     # the label-weighted cluster-pair imbalance d_k = sum_i y_i s_ik, largest first, with each seed's verdict
     d = np.array([np.abs(xor.label_imbalance(cfg, s)).max() for s in seeds])
     order = np.argsort(-d, kind="stable")

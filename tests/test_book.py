@@ -1,6 +1,5 @@
 """The book: repository URL consistency, the build (warnings as errors), offline rendering, and
 student versions."""
-import json
 import pathlib
 import re
 import subprocess

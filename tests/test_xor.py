@@ -389,7 +389,7 @@ def test_margin_check_judges_the_formula_not_a_number():
     assert not twice.correct and "twice too large" in twice.message
     constant = check.step_one_margin(lambda a, p, n, s: 0.41)       # fits the first case, not the others
     assert not constant.correct
-    assert "write margin" in check.step_one_margin(None).message
+    assert "write a function of (alpha, p, n, signal)" in check.step_one_margin(None).message
     assert "function" in check.step_one_margin(0.4).message
     assert "raised ZeroDivisionError" in check.step_one_margin(lambda a, p, n, s: 1 / 0).message
 

@@ -47,6 +47,7 @@ gradients from ``torch.autograd``; every fast path in the book is tested against
 """
 from __future__ import annotations
 
+import itertools
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ import torch
 from tqdm.auto import tqdm
 
 __all__ = ["Model", "UpdateRule", "GD", "Run", "RunStatus", "IncompleteRunError", "InterruptedRunWarning", "train",
-           "plain_gd", "record_steps", "require_complete", "progress_enabled"]
+           "plain_gd", "record_steps", "require_complete", "progress_enabled", "grid"]
 
 
 class Model(Protocol):
@@ -262,6 +263,24 @@ def _validate_record(steps: int, record) -> np.ndarray:
             or np.any(np.diff(record) <= 0) or record[0] < 0 or record[-1] > steps:
         raise ValueError(f"record must be increasing integer steps within [0, steps={steps}]; got {record!r}")
     return record.astype(int)
+
+
+def grid(values: Mapping[str, Sequence], problems: int) -> list[tuple[dict, int]]:
+    """Every combination of the values of a sweep, for each of ``problems`` base problems (seeds):
+    the settings and base index of each problem of one batched run, in row-major order (the last
+    axis fastest, the base problem fastest of all), so the results reshape to
+    ``(*axis sizes, problems, ...)``.
+
+    Parameters
+    ----------
+    values : mapping of str to sequence
+    problems : int
+
+    Returns
+    -------
+    list of (dict, int)
+    """
+    return [(dict(zip(values, point)), k) for point in itertools.product(*values.values()) for k in range(problems)]
 
 
 def progress_enabled() -> bool:

@@ -2,11 +2,11 @@
 it got and what is allowed."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["integer", "positive", "fraction", "choice", "seeds"]
+__all__ = ["integer", "positive", "fraction", "choice", "seeds", "axes"]
 
 _REAL = (int, float, np.integer, np.floating)
 
@@ -54,3 +54,18 @@ def seeds(values: Sequence[int]) -> list[int]:
     if len(set(values)) != len(values):
         raise ValueError(f"seeds must be distinct; got {values!r}")
     return [int(s) for s in values]
+
+
+def axes(values: Mapping[str, Sequence], checks: Mapping[str, Callable]) -> dict[str, list]:
+    """The axes of a sweep: a non-empty mapping of field names (keys of ``checks``) to non-empty
+    lists of values, each value passed through its field's check."""
+    if not isinstance(values, Mapping) or not values:
+        raise ValueError(f"axes must map at least one of {list(checks)} to values; got {values!r}")
+    out = {}
+    for name, vals in values.items():
+        choice("axes key", name, checks)
+        vals = [checks[name](v) for v in vals]
+        if not vals:
+            raise ValueError(f"axes[{name!r}] must hold at least one value")
+        out[name] = vals
+    return out

@@ -28,7 +28,6 @@ the flipped sets are nested as the noise rate grows.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -36,7 +35,7 @@ import numpy as np
 import torch
 
 from . import engine, gram, twolayer, validate
-from .claims import Claim
+from .claims import Claim, PerSeed, aggregate, verdicts
 from .device import resolve_device
 
 __all__ = [
@@ -918,19 +917,10 @@ def sweep(cfg: XORConfig, axes: Mapping[str, Sequence[float]], seeds: Sequence[i
     """
     if not isinstance(cfg, XORConfig):
         raise ValueError(f"cfg must be an XORConfig; got {type(cfg).__name__}")
-    if not isinstance(axes, Mapping) or not axes:
-        raise ValueError(f"axes must map at least one of {list(_AXIS_CHECKS)} to values; got {axes!r}")
-    values = {}
-    for name, vals in axes.items():
-        validate.choice("axes key", name, _AXIS_CHECKS)
-        vals = [_AXIS_CHECKS[name](v) for v in vals]
-        if not vals:
-            raise ValueError(f"axes[{name!r}] must hold at least one value")
-        values[name] = vals
+    values = validate.axes(axes, _AXIS_CHECKS)
     seeds, dev, dtype = _options(seeds, device, dtype, sampler, cfg)
     base = [_products(cfg, s, sampler, dev) for s in seeds]
-    combos = [(dict(zip(values, point)), k) for point in itertools.product(*values.values())
-              for k in range(len(seeds))]
+    combos = engine.grid(values, len(seeds))
     run, o = _run(cfg, [base[k] for _, k in combos], [c for c, _ in combos], dev, dtype, record, progress)
     shape = (*[len(v) for v in values.values()], len(seeds), len(run.steps))
     return XORSweep(
@@ -1038,17 +1028,7 @@ least this on every seed (near-optimal: with 1,000 test points its sampling erro
 the Bayes-optimal ``1 - eta`` (:func:`noisy_test_accuracy`); it is reported, not claimed separately."""
 
 
-@dataclass(frozen=True)
-class _SeedClaim:
-    statement: str          # what is claimed, with "(worst seed)" etc. appended by claims()
-    values: np.ndarray      # (S,): each seed's value (already the worst over steps where the claim spans steps)
-    threshold: float
-    relation: str
-    percent: bool = True
-    worst: str = "worst seed"
-
-
-def _seed_claims(result: XORResult, expect: Expectations) -> list[_SeedClaim]:
+def _seed_claims(result: XORResult, expect: Expectations) -> list[PerSeed]:
     """Every claim's value on every seed (see :func:`claims`)."""
     engine.require_complete(result, "the XOR claims")
     if not isinstance(expect, Expectations):
@@ -1070,29 +1050,29 @@ def _seed_claims(result: XORResult, expect: Expectations) -> list[_SeedClaim]:
     harmful = after & (result.steps <= h)
     align = feature_alignment(result)
     if expect.small_init:
-        hebbian = _SeedClaim("step 1: correlation of the network with the Hebbian classifier on test points",
+        hebbian = PerSeed("step 1: correlation of the network with the Hebbian classifier on test points",
                              hebbian_correlation(result, 1), HEBBIAN_CORRELATION_MIN, ">=", percent=False)
     else:
-        hebbian = _SeedClaim("step 1: correlation of the step-1 change with the Hebbian classifier on test points",
+        hebbian = PerSeed("step 1: correlation of the step-1 change with the Hebbian classifier on test points",
                              hebbian_correlation(result, 1, change=True), HEBBIAN_CHANGE_CORRELATION_MIN, ">=",
                              percent=False)
     out = [
-        _SeedClaim("step 1: training labels fitted, flipped included", result.train_acc[:, one], 1.0, ">="),
-        _SeedClaim("step 1: clean test accuracy", result.test_acc[:, one], STEP_ONE_TEST_MAX, "<=",
+        PerSeed("step 1: training labels fitted, flipped included", result.train_acc[:, one], 1.0, ">="),
+        PerSeed("step 1: clean test accuracy", result.test_acc[:, one], STEP_ONE_TEST_MAX, "<=",
                    worst="best seed"),
         hebbian,
-        _SeedClaim(f"every recorded step from 1 to {last}: training labels fitted, flipped included",
+        PerSeed(f"every recorded step from 1 to {last}: training labels fitted, flipped included",
                    result.train_acc[:, after].min(1), 1.0, ">=", worst="worst seed and step"),
     ]
     if h > 1:      # a harmful phase of one step is already the step-1 claim above
-        out.append(_SeedClaim(f"every recorded step from 1 to {h}: clean test accuracy",
+        out.append(PerSeed(f"every recorded step from 1 to {h}: clean test accuracy",
                               result.test_acc[:, harmful].max(1), HARMFUL_TEST_MAX, "<=", worst="best seed and step"))
-    out.append(_SeedClaim(f"step {last}: feature alignment of the learned weights", align[:, end], ALIGNMENT_END_MIN,
+    out.append(PerSeed(f"step {last}: feature alignment of the learned weights", align[:, end], ALIGNMENT_END_MIN,
                           ">=", percent=False))
     if expect.benign_by is not None:
-        out.append(_SeedClaim(f"step {expect.benign_by}: clean test accuracy",
+        out.append(PerSeed(f"step {expect.benign_by}: clean test accuracy",
                               result.test_acc[:, result.index(expect.benign_by)], FINAL_TEST_MIN, ">="))
-    out.append(_SeedClaim(f"step {last}: clean test accuracy", result.test_acc[:, end], FINAL_TEST_MIN, ">="))
+    out.append(PerSeed(f"step {last}: clean test accuracy", result.test_acc[:, end], FINAL_TEST_MIN, ">="))
     return out
 
 
@@ -1127,12 +1107,7 @@ def claims(result: XORResult, expect: Expectations) -> list[Claim]:
     """
     if len(result.seeds) < 3:
         raise ValueError(f"result must hold at least 3 seeds to check the claims; got {len(result.seeds)}")
-    out = []
-    for c in _seed_claims(result, expect):
-        worst = c.values.min() if c.relation == ">=" else c.values.max()
-        out.append(Claim(f"{c.statement} ({c.worst})", float(worst), c.threshold, c.relation, percent=c.percent,
-                         detail="per seed: " + ", ".join(f"{v:.4f}" for v in c.values)))
-    return out
+    return aggregate(_seed_claims(result, expect))
 
 
 def seed_verdicts(result: XORResult, expect: Expectations) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -1150,10 +1125,7 @@ def seed_verdicts(result: XORResult, expect: Expectations) -> tuple[list[str], n
         Each seed's value of each claim.
     holds : ndarray of bool, shape (S, number of claims)
     """
-    cs = _seed_claims(result, expect)
-    values = np.stack([c.values for c in cs], axis=1)
-    holds = np.stack([c.values >= c.threshold if c.relation == ">=" else c.values <= c.threshold for c in cs], axis=1)
-    return [c.statement for c in cs], values, holds
+    return verdicts(_seed_claims(result, expect))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,8 +9,11 @@ judge at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
-__all__ = ["Feedback"]
+import numpy as np
+
+__all__ = ["Feedback", "is_number", "evaluate_formula"]
 
 
 @dataclass(frozen=True)
@@ -31,3 +34,45 @@ class Feedback:
 
     def _repr_markdown_(self) -> str:
         return ("**✓ Correct.** " if self.correct else "**✗ Not yet.** ") + self.message
+
+
+def is_number(x) -> bool:
+    """A finite real number (booleans excluded)."""
+    return not isinstance(x, bool) and isinstance(x, (int, float, np.integer, np.floating)) and bool(np.isfinite(x))
+
+
+def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float = -np.inf,
+                     high: float = np.inf) -> tuple[list[float] | None, Feedback | None]:
+    """Evaluate a student's formula on every case, or say what is wrong with it.
+
+    Parameters
+    ----------
+    formula : callable or None
+    cases : sequence of tuples
+        The arguments of each call, in the order of ``signature``.
+    signature : str
+        The argument names, e.g. ``"alpha, p, n, signal"``, for the messages.
+    low, high : float
+        The range the values must lie in.
+
+    Returns
+    -------
+    values : list of float or None
+    feedback : Feedback or None
+        None when every call returned a number in range; otherwise what went wrong.
+    """
+    if formula is None:
+        return None, Feedback(False, f"write a function of ({signature}) and run the cell.")
+    if not callable(formula):
+        return None, Feedback(False, f"formula must be a function of ({signature}); got {type(formula).__name__}.")
+    values = []
+    for args in cases:
+        try:
+            value = formula(*args)
+        except Exception as error:  # the student's code: report, never raise
+            return None, Feedback(False, f"your formula raised {type(error).__name__}: {error}")
+        if not is_number(value) or not low <= value <= high:
+            return None, Feedback(False, f"your formula must return a number in [{low:g}, {high:g}]; got {value!r} for "
+                                         f"({signature}) = {args}.")
+        values.append(float(value))
+    return values, None

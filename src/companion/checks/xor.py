@@ -11,17 +11,13 @@ import numpy as np
 import torch
 
 from .. import twolayer, xor
-from . import Feedback
+from . import Feedback, evaluate_formula, is_number
 
 __all__ = ["EXERCISE", "step_one_reference", "step_one", "step_one_margin", "MARGIN_CASES", "MARGIN_SEEDS",
            "hebbian_vector", "biased_rule", "delay", "DELAY"]
 
 EXERCISE = xor.EXPLORER
 """The setting of the chapter's exercises: the explorer's size (n = 100, p = 20,000, m = 200)."""
-
-
-def _is_number(x) -> bool:
-    return not isinstance(x, bool) and isinstance(x, (int, float, np.integer, np.floating)) and np.isfinite(x)
 
 
 # --- Exercise: the first step, derived --------------------------------------------------------
@@ -155,19 +151,12 @@ def step_one_margin(formula: Callable | None, device=None, tolerance: float = 0.
     -------
     Feedback
     """
-    if formula is None:
-        return Feedback(False, "write margin(alpha, p, n, signal) as a formula (a Python function) and run the cell.")
-    if not callable(formula):
-        return Feedback(False, f"formula must be a function of (alpha, p, n, signal); got {type(formula).__name__}.")
+    values, problem = evaluate_formula(formula, [(alpha, p, n, signal) for n, p, signal, alpha in MARGIN_CASES],
+                                       "alpha, p, n, signal")
+    if problem:
+        return problem
     rows = []
-    for n, p, signal, alpha in MARGIN_CASES:
-        try:
-            predicted = formula(alpha, p, n, signal)
-        except Exception as error:  # the student's code: report, never raise
-            return Feedback(False, f"your formula raised {type(error).__name__}: {error}")
-        if not _is_number(predicted):
-            return Feedback(False, f"your formula must return a finite number; got {predicted!r} for "
-                                   f"alpha={alpha}, p={p}, n={n}, signal={signal}.")
+    for (n, p, signal, alpha), predicted in zip(MARGIN_CASES, values):
         margins = _mean_step_one_margins(n, p, signal, alpha, device)
         mean, se = float(margins.mean()), float(margins.std(ddof=1) / np.sqrt(margins.size))
         rows.append((n, p, signal, alpha, float(predicted), mean, max(tolerance, 3 * se / abs(mean))))
@@ -269,11 +258,11 @@ def biased_rule(w, b, predicted, sample: xor.XORSample, minimum: float = 0.65) -
     if predicted is None:
         return Feedback(False, "first write down the clean test accuracy you expect for your rule (a number in "
                                "[0, 1]), then run.")
-    if not _is_number(predicted) or not 0 <= predicted <= 1:
+    if not is_number(predicted) or not 0 <= predicted <= 1:
         return Feedback(False, f"predicted must be an accuracy in [0, 1]; got {predicted!r}.")
     if w is None or b is None:
         return Feedback(False, "choose a direction w and an offset b and run the cell.")
-    if not _is_number(b):
+    if not is_number(b):
         return Feedback(False, f"b must be a finite number; got {b!r}.")
     w = torch.as_tensor(np.asarray(w.detach().cpu() if torch.is_tensor(w) else w), dtype=torch.float64)
     x = sample.x_test.cpu().double()
@@ -345,7 +334,7 @@ def delay(init_scale, predicted, seeds: Sequence[int] = (0, 1, 2), device=None) 
     if init_scale is None:
         return Feedback(False, "choose init_scale and run the cell.")
     for name, value in (("predicted", predicted), ("init_scale", init_scale)):
-        if not _is_number(value) or not 1e-9 <= value <= 1.0:
+        if not is_number(value) or not 1e-9 <= value <= 1.0:
             return Feedback(False, f"{name} must be a number in [1e-9, 1]; got {value!r}.")
     run = xor.train(DELAY.replace(init_scale=float(init_scale)), seeds=seeds, device=device,
                     record=[0, 1, 10, DELAY.steps], progress=False)

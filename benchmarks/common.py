@@ -1,0 +1,53 @@
+"""Timing helpers shared by the benchmark scripts (run them from the repository root, e.g.
+``python benchmarks/bench_xor.py``; this folder is then on the import path)."""
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+
+import numpy as np
+
+from companion import device as devices
+
+
+def timed(fn, dev, repeat=1):
+    """Run ``fn`` ``repeat`` times, synchronizing the device around each run; its last result and
+    the times in seconds."""
+    times, out = [], None
+    for _ in range(repeat):
+        devices.synchronize(dev)
+        start = time.perf_counter()
+        out = fn()
+        devices.synchronize(dev)
+        times.append(time.perf_counter() - start)
+    return out, np.array(times)
+
+
+def spread(times) -> str:
+    """Median, minimum and maximum of repeated times."""
+    return f"{np.median(times):8.3f} s (min {times.min():.3f}, max {times.max():.3f}, {len(times)} runs)"
+
+
+def explorer_timings(build, changes):
+    """Build an explorer, then move each slider once; the build time and, for each change, the time of
+    the rerun and redraw it triggers with the figure rendered to PNG as Jupyter shows it.
+
+    Parameters
+    ----------
+    build : callable
+        Returns a ``companion.widgets.Explorer``.
+    changes : sequence of (str, value)
+        Slider names and the values to move them to, in order.
+    """
+    with contextlib.redirect_stdout(io.StringIO()):     # outside Jupyter the figure output prints a repr
+        start = time.perf_counter()
+        explorer = build()
+        built = time.perf_counter() - start
+        timings = []
+        for name, value in changes:
+            start = time.perf_counter()
+            explorer.controls[name].value = value
+            explorer.figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+            timings.append((name, value, time.perf_counter() - start))
+    return built, timings
