@@ -26,7 +26,6 @@ autograd on explicit tokens), and it sees the tokens only through their inner pr
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -35,12 +34,18 @@ import torch
 import torch.nn.functional as F
 
 from . import engine, gram, validate
-from .claims import Claim
+from .claims import Claim, PerSeed, aggregate
 from .device import resolve_device
 
-__all__ = ["AttentionConfig", "BOOK", "BOOK_LOW_SNR", "EXPLORER", "SCALES", "config_for", "snr",
-           "AttentionData", "SpanAttention", "AttentionResult", "train", "explicit_tokens", "explicit_outputs",
-           "explicit_loss"]
+__all__ = ["AttentionConfig", "BOOK", "BOOK_LOW_SNR", "EXPLORER", "SCALES", "PHASE_SNRS", "PHASE_NS", "LONG_STEPS",
+           "LONG_SNRS", "FATE_SEEDS", "FATE_STEPS", "config_for", "snr", "with_snr", "at_dimension",
+           "attention_by_group", "clean_labels", "attention_separation", "attention_pattern", "PATTERNS",
+           "normalized_margin", "step_one_accuracy_prediction", "AttentionSweep", "sweep", "HardAttentionMargin",
+           "hard_attention_margin", "v_cosine", "margin_grid", "margin_threshold", "explore", "per_seed_two_steps",
+           "claims_two_steps", "per_seed_low_snr", "claims_low_snr", "per_seed_phase", "claims_phase",
+           "per_seed_max_margin", "claims_max_margin", "per_seed_fates", "claims_fates", "figure_steps",
+           "figure_phase", "figure_step_sizes", "figure_long_run", "figure_fates", "AttentionData", "SpanAttention",
+           "AttentionResult", "train", "explicit_tokens", "explicit_outputs", "explicit_loss"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,13 +113,70 @@ BOOK = AttentionConfig()
 """The chapter's benign configuration: n = 40, d = 6,000, rho = 20 (SNR 0.26), eta = 0.1, two steps
 with step sizes 0.02 on v and 0.05 on p."""
 
-BOOK_LOW_SNR = BOOK.replace(signal=5.0)
-"""The same with a weak signal, rho = 5 (SNR 0.065): harmful overfitting."""
+BOOK_LOW_SNR = BOOK.replace(signal=4.0)
+"""The same with a weak signal, rho = 4 (SNR 0.052): harmful overfitting."""
 
 EXPLORER = BOOK.replace(n_test=500)
 """The explorer's configuration (smaller test set, so a slider change answers fast)."""
 
+def with_snr(cfg: AttentionConfig, value: float) -> AttentionConfig:
+    """``cfg`` with the signal set so that ``rho / sqrt(dim)`` is ``value``."""
+    validate.positive("value", value)
+    return cfg.replace(signal=float(value * np.sqrt(float(cfg.dim))))
+
+
+def at_dimension(cfg: AttentionConfig, dim: int) -> AttentionConfig:
+    """``cfg`` moved to dimension ``dim`` with the same SNR, and both step sizes scaled by
+    ``cfg.dim / dim``.
+
+    After step 1 a training example's own noise term in its output is about ``alpha_v d / (8 n)`` and
+    the signal term about ``alpha_v rho^2 (1 - 2 eta) / 16``; step 2 moves ``<p, x>`` by amounts of
+    order ``alpha_p alpha_v d^2 / n^2``. At a fixed SNR these keep their sizes relative to each other
+    when both step sizes scale like ``1 / d``, so the training dynamics repeat. On a *fresh* example
+    they do not: the signal part of the step-1 output grows like ``rho^2 sqrt(n)`` against a noise
+    part like ``sqrt(d)``, a ratio ``SNR^2 sqrt(n d)``, so at a fixed SNR the test accuracy after
+    two steps improves with ``d`` (the chapter shows it).
+
+    Parameters
+    ----------
+    cfg : AttentionConfig
+    dim : int
+
+    Returns
+    -------
+    AttentionConfig
+    """
+    dim = validate.integer("dim", dim, 3)
+    factor = cfg.dim / dim
+    return with_snr(cfg.replace(dim=dim, step_size_v=cfg.step_size_v * factor, step_size_p=cfg.step_size_p * factor),
+                    snr(cfg))
+
+
 SCALES = {"book": BOOK}
+"""The chapter's scales. Only ``"book"``: the chapter's claims are thresholds in the SNR at the
+book's dimension, and other dimensions are shown by :func:`at_dimension` in the chapter itself."""
+
+PHASE_SNRS = np.geomspace(0.02, 0.3, 7)
+"""The SNRs of the chapter's phase diagram (with ``n`` in :data:`PHASE_NS`)."""
+
+PHASE_NS = (10, 20, 40, 80, 160)
+"""The sample sizes of the chapter's phase diagram."""
+
+LONG_STEPS = 30_000
+"""The length of the chapter's long runs towards the max-margin direction."""
+
+LONG_SNRS = {"low": float(snr(BOOK_LOW_SNR)), "middle": float(12.0 / np.sqrt(BOOK.dim)),
+             "high": float(30.0 / np.sqrt(BOOK.dim))}
+"""The SNRs of the long runs: below both thresholds (0.052, that of :data:`BOOK_LOW_SNR`: two steps
+harmful, max margin harmful), between them (0.155: two steps benign, max margin harmful), above both
+(0.39: both benign)."""
+
+FATE_SEEDS = tuple(range(100, 200))
+"""The seeds of the chapter's many long runs at the high SNR (:func:`figure_fates`)."""
+
+FATE_STEPS = 3000
+"""Their length (the chapter compares each run's attention pattern at step 20 with its pattern at
+this last step)."""
 
 
 def config_for(scale: str) -> AttentionConfig:
@@ -181,7 +243,7 @@ class SpanAttention:
     Parameters: ``{"p": (S, 2 + N), "v": (S, 2 + N)}``, the coefficients of ``p`` and ``v`` on
     ``(mu1, mu2, xi_1, ..., xi_N)``, starting at zero. Recorded: ``train_out`` (S, n),
     ``test_out`` (S, q), ``train_attention`` (S, n) and ``test_attention`` (S, q) (the attention on
-    the signal token), ``loss`` (S,), ``v_norm`` and ``p_norm`` (S,).
+    the signal token), ``loss`` (S,), ``v_norm`` and ``p_norm`` (S,), and ``v_coef`` (S, 2 + N).
 
     Parameters
     ----------
@@ -205,7 +267,6 @@ class SpanAttention:
     def _heads(self, params, cls, cross):
         """Scores and values of every token of the examples whose noise tokens have inner products
         ``cross`` (S, N, M) with the training noise tokens: (S, n', 1 + K) each."""
-        d = self.data
         n_ex = cls.shape[1]
         out = []
         for coef in (params["p"], params["v"]):
@@ -230,7 +291,7 @@ class SpanAttention:
                                                                            c[:, 2:])
         return {"train_out": f, "test_out": (t_att * t_values).sum(dim=2), "train_attention": att[..., 0],
                 "test_attention": t_att[..., 0], "loss": loss, "v_norm": sq(params["v"]).clamp_min(0).sqrt(),
-                "p_norm": sq(params["p"]).clamp_min(0).sqrt()}
+                "p_norm": sq(params["p"]).clamp_min(0).sqrt(), "v_coef": params["v"]}
 
     def gradients(self, params, out):
         d = self.data
@@ -410,6 +471,10 @@ class AttentionResult(engine.RunStatus):
     flipped : ndarray of bool, shape (S, n)
         Which training labels were flipped.
     loss, v_norm, p_norm : ndarray, shape (S, R)
+    v_coef : ndarray, shape (S, R, 2 + N)
+        ``v``'s coefficients on ``(mu1, mu2, xi_1, ..., xi_N)``.
+    noise_gram : ndarray, shape (S, N, N)
+        Inner products of the training noise tokens (to turn coefficients into norms and cosines).
     attention : ndarray, shape (S, n)
         ``train_attention`` at the last recorded step (the entry point the chapter names).
     planned_steps : int
@@ -433,6 +498,8 @@ class AttentionResult(engine.RunStatus):
     loss: np.ndarray
     v_norm: np.ndarray
     p_norm: np.ndarray
+    v_coef: np.ndarray
+    noise_gram: np.ndarray
     planned_steps: int
     interrupted_at: int | None = None
 
@@ -486,4 +553,904 @@ def train(cfg: AttentionConfig = BOOK, seeds: Sequence[int] = (0, 1, 2), device:
         test_acc=_accuracy(run["test_out"], test_labels), train_out=run["train_out"], test_out=run["test_out"],
         train_attention=run["train_attention"], test_attention=run["test_attention"], train_labels=labels,
         test_labels=test_labels, flipped=flipped, loss=run["loss"], v_norm=run["v_norm"], p_norm=run["p_norm"],
-        planned_steps=cfg.steps, interrupted_at=run.interrupted_at)
+        v_coef=run["v_coef"], noise_gram=data.noise_gram.cpu().numpy(), planned_steps=cfg.steps,
+        interrupted_at=run.interrupted_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the chapter measures
+# ---------------------------------------------------------------------------------------------
+
+def attention_by_group(result: AttentionResult, step: int) -> dict[str, np.ndarray]:
+    """Mean attention on the signal token at a recorded ``step``, per seed: over the clean training
+    examples, the flipped ones, and the test examples.
+
+    Parameters
+    ----------
+    result : AttentionResult
+    step : int
+
+    Returns
+    -------
+    dict of str to ndarray, shape (S,) each (NaN for a seed without flipped examples)
+    """
+    r = result.index(step)
+    att = result.train_attention[:, r]
+    flipped = result.flipped
+
+    def mean(mask):
+        count = mask.sum(axis=1)
+        return np.where(count > 0, (att * mask).sum(axis=1) / np.maximum(count, 1), np.nan)
+
+    return {"clean": mean(~flipped), "flipped": mean(flipped), "test": result.test_attention[:, r].mean(axis=1)}
+
+
+def clean_labels(result: AttentionResult) -> np.ndarray:
+    """The clean label (the class) of every training example, shape (S, n)."""
+    return np.where(result.flipped, -result.train_labels, result.train_labels)
+
+
+def attention_separation(result: AttentionResult, step: int) -> np.ndarray:
+    """Whether the attention at a recorded ``step`` tells the flipped examples from the clean ones.
+
+    Within each class: the smallest attention on the signal token of a clean training example minus
+    the largest of a flipped one; the smaller of the two classes' values (classes without flipped
+    examples are skipped). Positive when every flipped example attends to its signal token less
+    than every clean example of its class.
+
+    Parameters
+    ----------
+    result : AttentionResult
+    step : int
+
+    Returns
+    -------
+    ndarray, shape (S,)
+        NaN for a seed without flipped examples (nothing to separate).
+    """
+    att = result.train_attention[:, result.index(step)]
+    cls = clean_labels(result)
+    out = np.full(len(result.seeds), np.nan)
+    for k in range(len(result.seeds)):
+        for c in (1, -1):
+            clean = ~result.flipped[k] & (cls[k] == c)
+            flipped = result.flipped[k] & (cls[k] == c)
+            if flipped.any() and clean.any():
+                out[k] = np.fmin(out[k], att[k, clean].min() - att[k, flipped].max())
+    return out
+
+
+def attention_pattern(result: AttentionResult, step: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The class-level attention pattern a run is in at a recorded ``step`` (default: the last).
+
+    A clean training example is "on the signal token" when its attention there exceeds 1/2. Each
+    class's pattern is what the majority of its clean examples do; the index refers to
+    :data:`PATTERNS` (the patterns of :class:`HardAttentionMargin`).
+
+    Parameters
+    ----------
+    result : AttentionResult
+    step : int, optional
+
+    Returns
+    -------
+    pattern : ndarray of int, shape (S,)
+        Index into :data:`PATTERNS`.
+    split : ndarray of int, shape (S,)
+        How many classes (0, 1 or 2) have clean examples on both kinds of token.
+    """
+    att = result.train_attention[:, -1 if step is None else result.index(step)]
+    cls = clean_labels(result)
+    pattern, split = np.zeros(len(result.seeds), dtype=int), np.zeros(len(result.seeds), dtype=int)
+    for k in range(len(result.seeds)):
+        for bit, c in ((2, 1), (1, -1)):                 # PATTERNS: class +1 first, then class -1
+            on_signal = att[k, ~result.flipped[k] & (cls[k] == c)] > 0.5
+            pattern[k] += bit * int(on_signal.mean() < 0.5)
+            split[k] += int(0 < on_signal.sum() < on_signal.size)
+    return pattern, split
+
+
+def normalized_margin(result: AttentionResult) -> np.ndarray:
+    """``min_i y_i f(X_i) / ||v||`` per seed and recorded step (``f`` is 1-homogeneous in ``v``).
+
+    Returns
+    -------
+    ndarray, shape (S, R) (NaN where ``v = 0``)
+    """
+    margins = (result.train_out * result.train_labels[:, None, :]).min(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(result.v_norm > 0, margins / np.where(result.v_norm > 0, result.v_norm, 1), np.nan)
+
+
+def step_one_accuracy_prediction(cfg: AttentionConfig) -> float:
+    """The clean test accuracy of the step-1 model predicted by the chapter's derivation,
+    ``Phi(rho^2 sqrt(n) (1 - 2 eta) / (2 sqrt(d)))`` (one noise token per example)."""
+    from math import erf, sqrt
+    z = cfg.signal ** 2 * sqrt(cfg.n) * (1 - 2 * cfg.noise_rate) / (2 * sqrt(cfg.dim))
+    return 0.5 * (1 + erf(z / sqrt(2)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweeps over configurations
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class AttentionSweep(engine.RunStatus):
+    """Accuracies and attention over a grid of configurations, on common random numbers.
+
+    Attributes
+    ----------
+    config : AttentionConfig
+        The base configuration (its ``n`` is the largest ``n`` of the grid).
+    axes : dict of str to ndarray
+        The varied fields (any of signal, noise_rate, n, step_size_v, step_size_p) and their values,
+        in the order of the leading axes of the arrays.
+    seeds : ndarray of int, shape (S,)
+    steps : ndarray of int, shape (R,)
+    train_acc, flipped_train_acc, test_acc : ndarray, shape (*axis sizes, S, R)
+    attention_clean, attention_flipped, attention_test : ndarray, shape (*axis sizes, S, R)
+        Mean attention on the signal token (NaN where a problem has no flipped example).
+    planned_steps : int
+    interrupted_at : int or None
+    """
+
+    config: AttentionConfig
+    axes: dict
+    seeds: np.ndarray
+    steps: np.ndarray
+    train_acc: np.ndarray
+    flipped_train_acc: np.ndarray
+    test_acc: np.ndarray
+    attention_clean: np.ndarray
+    attention_flipped: np.ndarray
+    attention_test: np.ndarray
+    planned_steps: int
+    interrupted_at: int | None = None
+
+
+_AXIS_CHECKS = {"signal": lambda v: validate.positive("signal", v),
+                "noise_rate": lambda v: validate.fraction("noise_rate", v, 0.0, 0.5, high_open=True),
+                "n": lambda v: validate.integer("n", v, 1),
+                "step_size_v": lambda v: validate.positive("step_size_v", v),
+                "step_size_p": lambda v: validate.positive("step_size_p", v)}
+
+
+def sweep(cfg: AttentionConfig, axes: Mapping[str, Sequence[float]], seeds: Sequence[int] = (0, 1, 2),
+          device: str | torch.device | None = None, record: Sequence[int] | None = None,
+          progress: bool | None = None, dtype: torch.dtype = torch.float64, sampler: str = "auto") -> AttentionSweep:
+    """Train every combination of the given values (and every seed) as one batched run.
+
+    A seed's draws are made once, at the largest ``n`` of the grid: a smaller ``n`` uses the first
+    ``n`` examples (the others get weight zero in the loss), a larger signal only rescales
+    ``rho^2``, and the flipped sets are nested in the noise rate. So a cell equals :func:`train` of
+    that configuration on that seed when ``n`` is the grid's largest, and differences between cells
+    come from the varied fields alone.
+
+    Parameters
+    ----------
+    cfg : AttentionConfig
+    axes : mapping of str to sequence
+        Fields to vary: ``"signal"``, ``"noise_rate"``, ``"n"``, ``"step_size_v"``, ``"step_size_p"``.
+    seeds, device, record, progress, dtype, sampler
+        As for :func:`train`.
+
+    Returns
+    -------
+    AttentionSweep
+    """
+    if not isinstance(cfg, AttentionConfig):
+        raise ValueError(f"cfg must be an AttentionConfig; got {type(cfg).__name__}")
+    values = validate.axes(axes, _AXIS_CHECKS)
+    seeds, dev = _options(seeds, device, dtype, sampler)
+    base = cfg.replace(n=max(values.get("n", [cfg.n])))
+    draws = [_seed_draws(base, s, sampler, dev) for s in seeds]
+    combos = engine.grid(values, len(seeds))
+    run, data, flipped, used = _run(base, [draws[k] for _, k in combos], [c for c, _ in combos], dev, dtype, record,
+                                    progress)
+    labels, test_labels = data.labels.cpu().numpy(), data.test_labels.cpu().numpy()
+    real = np.arange(base.n)[None, :] < used[:, None]                     # the examples a problem uses
+    att = run["train_attention"]
+    shape = (*[len(v) for v in values.values()], len(seeds), len(run.steps))
+
+    def group_mean(mask):
+        count = mask.sum(axis=1)[:, None]
+        return np.where(count > 0, (att * mask[:, None, :]).sum(axis=2) / np.maximum(count, 1), np.nan).reshape(shape)
+
+    return AttentionSweep(
+        config=base, axes={k: np.asarray(v) for k, v in values.items()}, seeds=np.asarray(seeds), steps=run.steps,
+        train_acc=_accuracy(run["train_out"], labels, real).reshape(shape),
+        flipped_train_acc=_accuracy(run["train_out"], labels, flipped).reshape(shape),
+        test_acc=_accuracy(run["test_out"], test_labels).reshape(shape),
+        attention_clean=group_mean(real & ~flipped), attention_flipped=group_mean(flipped),
+        attention_test=run["test_attention"].mean(axis=2).reshape(shape), planned_steps=base.steps,
+        interrupted_at=run.interrupted_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# The max-margin interpolator, with hard attention
+# ---------------------------------------------------------------------------------------------
+
+PATTERNS = ("signal/signal", "signal/noise", "noise/signal", "noise/noise")
+"""The class-level hard-attention patterns: where the clean examples of class +1, then of class -1,
+attend (flipped examples always attend to their noise tokens)."""
+
+
+@dataclass
+class HardAttentionMargin:
+    """The min-norm ``v`` that fits every training label when each example attends to one token.
+
+    With ``p`` free to grow, attention can become hard: example ``i`` then outputs ``<v, x_i*>``
+    for the token ``x_i*`` it attends to, and the max-margin interpolator solves
+    ``min ||v||^2`` subject to ``y_i <v, x_i*> >= 1``. :func:`hard_attention_margin` solves it
+    exactly for the patterns that treat all clean examples of a class alike (see there).
+
+    Attributes
+    ----------
+    patterns : list of str
+        :data:`PATTERNS`: "signal" or "noise" for class +1 and for class -1 (e.g. "signal/noise").
+    sq_norms : ndarray, shape (S, 4)
+        ``||v||^2`` of the min-norm solution of each pattern, per seed.
+    best : ndarray of int, shape (S,)
+        The pattern of smallest norm: the max-margin interpolator among them.
+    test_acc : ndarray, shape (S, 4)
+        Clean test accuracy of each pattern's solution when test examples attend to the same kind
+        of token as the clean training examples of their class.
+    v_coef : ndarray, shape (S, 4, 2 + n)
+        Each solution's ``v`` on ``(mu1, mu2, xi_1, ..., xi_n)``.
+    """
+
+    patterns: list
+    sq_norms: np.ndarray
+    best: np.ndarray
+    test_acc: np.ndarray
+    v_coef: np.ndarray
+
+
+def _min_norm_sq(gram_: np.ndarray) -> tuple[float, np.ndarray]:
+    """``min ||v||^2 s.t. <v, z_i> >= 1`` for tokens with Gram matrix ``gram_`` (labels folded in).
+
+    The dual is ``max sum(a) - a^T G a / 2`` over ``a >= 0``; with ``G = L L^T`` it is the
+    non-negative least squares problem ``min ||L^T a - L^{-1} 1||``. The optimum has
+    ``||v||^2 = sum(a)``, and ``v = sum_i a_i z_i``.
+    """
+    from scipy.optimize import nnls
+    L = np.linalg.cholesky(gram_)
+    a, _ = nnls(L.T, np.linalg.solve(L, np.ones(len(gram_))))
+    return float(a.sum()), a
+
+
+def hard_attention_margin(cfg: AttentionConfig, seeds: Sequence[int] = (0, 1, 2), sampler: str = "auto") -> HardAttentionMargin:
+    """The max-margin interpolator with hard attention, among the patterns that send all clean
+    examples of a class to the same kind of token.
+
+    For each class (clean label +1 or -1) its clean examples attend either to the signal token or
+    each to its own noise token; flipped examples attend to their noise tokens (they cannot share the
+    signal token with the clean examples of their class, whose label is the opposite). For each of
+    the four patterns the min-norm ``v`` is found exactly (a non-negative least squares dual, with
+    the examples that share a signal token merged into one constraint). The test accuracy of a
+    solution assumes test examples attend like the clean training examples of their class: to the
+    signal token, where their class does, and to their own noise token otherwise.
+
+    Parameters
+    ----------
+    cfg : AttentionConfig
+        One noise token per example.
+    seeds : sequence of int
+    sampler : {"auto", "wishart", "explicit"}
+
+    Returns
+    -------
+    HardAttentionMargin
+    """
+    if cfg.noise_tokens != 1:
+        raise ValueError(f"noise_tokens must be 1 for hard_attention_margin; got {cfg.noise_tokens}")
+    seeds, _ = _options(seeds, "cpu", torch.float64, sampler)
+    patterns = [tuple(p.split("/")) for p in PATTERNS]
+    sq, acc = np.zeros((len(seeds), 4)), np.zeros((len(seeds), 4))
+    coefs = np.zeros((len(seeds), 4, 2 + cfg.n))
+    for k, seed in enumerate(seeds):
+        d = _seed_draws(cfg, seed, sampler, torch.device("cpu"))
+        G, T = d.noise_gram.numpy(), d.test_gram.numpy()
+        cls, test_cls = d.cls.numpy(), d.test_cls.numpy()
+        clean = 1.0 - 2.0 * cls
+        y = np.where(d.flip_u.numpy() < cfg.noise_rate, -clean, clean)
+        rho2 = cfg.signal ** 2
+        for j, pattern in enumerate(patterns):
+            on_signal = np.array([pattern[c] == "signal" for c in cls]) & (y == clean)   # clean, class on signal
+            noise_idx = np.flatnonzero(~on_signal)
+            classes = [c for c in (0, 1) if pattern[c] == "signal" and np.any(on_signal & (cls == c))]
+            # constraints: one per signal class (<v, y_c mu_c> >= 1), one per noise-attending example
+            size = len(classes) + len(noise_idx)
+            gram_ = np.zeros((size, size))
+            gram_[:len(classes), :len(classes)] = rho2 * np.eye(len(classes))      # mu1 orthogonal to mu2
+            yn = y[noise_idx]
+            gram_[len(classes):, len(classes):] = G[np.ix_(noise_idx, noise_idx)] * np.outer(yn, yn)
+            sq[k, j], a = _min_norm_sq(gram_)
+            # v = sum_c a_c y_c mu_c + sum_i a_i y_i xi_i ; test outputs from the inner products
+            v_signal = {c: a[i] * (1.0 - 2.0 * c) * rho2 for i, c in enumerate(classes)}     # <v, mu_c>
+            coef_noise = a[len(classes):] * yn
+            for i, c in enumerate(classes):
+                coefs[k, j, c] = a[i] * (1.0 - 2.0 * c)
+            coefs[k, j, 2 + noise_idx] = coef_noise
+            noise_out = coef_noise @ T[noise_idx]                                             # <v, xi'_l>
+            out = np.array([v_signal.get(c, 0.0) if pattern[c] == "signal" else noise_out[l]
+                            for l, c in enumerate(test_cls)])
+            acc[k, j] = float(np.mean(out * (1.0 - 2.0 * test_cls) > 0))
+    return HardAttentionMargin(patterns=list(PATTERNS), sq_norms=sq, best=sq.argmin(axis=1),
+                               test_acc=acc, v_coef=coefs)
+
+
+def v_cosine(result: AttentionResult, coef: np.ndarray) -> np.ndarray:
+    """Cosine between ``v`` of every recorded step of ``result`` and a fixed ``v`` given by its
+    coefficients (for instance the max-margin solution), in the token inner product.
+
+    Parameters
+    ----------
+    result : AttentionResult
+        One noise token per example.
+    coef : ndarray, shape (S, 2 + n)
+
+    Returns
+    -------
+    ndarray, shape (S, R)
+    """
+    rho2 = result.config.signal ** 2
+    G = result.noise_gram
+
+    def inner(a, b):           # a (S, R, 2 + n), b (S, 2 + n)
+        return rho2 * (a[..., :2] * b[:, None, :2]).sum(-1) + np.einsum("srn,snm,sm->sr", a[..., 2:], G, b[:, 2:])
+
+    b = np.asarray(coef)
+    num = inner(result.v_coef, b)
+    norm_a = np.sqrt(np.maximum(rho2 * (result.v_coef[..., :2] ** 2).sum(-1)
+                                + np.einsum("srn,snm,srm->sr", result.v_coef[..., 2:], G, result.v_coef[..., 2:]), 0))
+    norm_b = np.sqrt(inner(b[:, None, :], b))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / (norm_a * norm_b)
+
+
+# ---------------------------------------------------------------------------------------------
+# The explorer
+# ---------------------------------------------------------------------------------------------
+
+def explore(cfg: AttentionConfig = EXPLORER, seed: int = 0, device: str | torch.device | None = None):
+    """An interactive explorer: sliders for the SNR, n, the noise rate, the two step sizes and the
+    number of steps. Each change reruns :func:`train` on one seed and redraws the accuracies and the
+    attention (:func:`figure_steps`). In a static page the explorer shows its default figure.
+
+    Parameters
+    ----------
+    cfg : AttentionConfig
+        Starting values, and the fixed sizes (dim, n_test).
+    seed : int
+    device : str, torch.device or None
+
+    Returns
+    -------
+    companion.widgets.Explorer
+    """
+    from . import widgets
+
+    def draw(snr_value, n, noise_rate, step_size_v, step_size_p, steps):
+        run_cfg = cfg.replace(signal=float(snr_value * np.sqrt(cfg.dim)), n=int(n), noise_rate=noise_rate,
+                              step_size_v=step_size_v, step_size_p=step_size_p, steps=int(steps))
+        return figure_steps(train(run_cfg, seeds=[seed], device=device, progress=False),
+                            title=f"SNR {snr_value:.3g}, n = {n}, η = {noise_rate:g}, α_v = {step_size_v:.3g}, "
+                                  f"α_p = {step_size_p:.3g}")
+
+    return widgets.Explorer(draw, {
+        "snr_value": widgets.log_slider(snr(cfg), 0.01, 1.0, "SNR ρ/√d"),
+        "n": widgets.int_slider(cfg.n, 10, 200, 10, "n"),
+        "noise_rate": widgets.slider(cfg.noise_rate, 0.0, 0.4, 0.05, "noise rate η"),
+        "step_size_v": widgets.log_slider(cfg.step_size_v, 1e-3, 1.0, "step on v"),
+        "step_size_p": widgets.log_slider(cfg.step_size_p, 1e-3, 3.0, "step on p"),
+        "steps": widgets.int_slider(cfg.steps, 1, 50, 1, "steps"),
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# The claims
+# ---------------------------------------------------------------------------------------------
+
+TRAIN_MIN = 1.0
+"""Interpolation: every training label fitted, the flipped ones included."""
+
+BENIGN_TEST_MIN = 0.95
+"""Near-optimal clean test accuracy (with 2,000 test points the sampling error near 1 is below 0.005;
+the Bayes-optimal clean accuracy is 1, since the classes' signal tokens are distinct)."""
+
+HARMFUL_TEST_MAX = 0.80
+"""Harmful overfitting at low SNR: clean test accuracy at most 80% while every label is fitted. The
+step-1 model's accuracy is predicted to be ``Phi(rho^2 sqrt(n)(1 - 2 eta) / (2 sqrt(d)))`` (the
+chapter derives it): 0.70 at :data:`BOOK_LOW_SNR`, with a spread over seeds of a few points."""
+
+SEPARATION_MIN = 0.0
+"""The mechanism: after step 2, within each class, every flipped example attends to its signal token
+less than every clean example (:func:`attention_separation` positive). A threshold of 0 asks only
+for the ordering the mechanism predicts: after step 1 the value ``y <v_1, mu>`` of a flipped
+example's signal token has the wrong sign, so step 2 moves its attention towards its noise token,
+while clean examples move towards their signal token."""
+
+UNIFORM_TOL = 1e-12
+"""After step 1 the attention is uniform up to rounding: ``p`` has not moved, because its gradient
+at ``v = 0`` vanishes."""
+
+SNR_RISE_MIN = 0.20
+"""Across the phase diagram, on every seed, the clean test accuracy at the largest SNR exceeds that
+at the smallest by at least this, averaged over ``n`` (the test sample's error is about 0.01 per
+cell; the rise the theory predicts, from chance to near 1, is far larger)."""
+
+MARGIN_HARMFUL_MAX = 0.60
+"""Below the threshold, the max-margin interpolator (hard attention) is at chance on clean test
+data: at most 60% (it uses no signal token, so its outputs on fresh examples are noise)."""
+
+DIRECTION_COS_MIN = 0.95
+"""Long-run gradient descent heads for a min-norm (max-margin) solution: the cosine between its
+``v`` and the min-norm ``v`` of the class-level attention pattern the run is in at its last step
+(:func:`attention_pattern`; a KKT point of the hard-attention margin problem) is at least this (1 in
+the limit if it converges there). On most seeds that pattern is the max-margin one; the chapter
+shows the seeds where it is not."""
+
+
+FATE_TEST_TOL = 0.10
+"""A long run's clean test accuracy is within this of the accuracy of the min-norm solution of the
+attention pattern it is in (1 for the max-margin pattern above the threshold; near 3/4 for a pattern
+that leaves one class on its noise tokens, since fresh examples of that class are then classified by
+noise). The run heads for that solution without reaching it in :data:`FATE_STEPS` steps; the
+sampling error of 2,000 test points is below 0.012."""
+
+
+def _three_seeds(result) -> None:
+    if len(result.seeds) < 3:
+        raise ValueError(f"result must hold at least 3 seeds to check the claims; got {len(result.seeds)}")
+
+
+def per_seed_two_steps(result: AttentionResult) -> list[PerSeed]:
+    """The two-step claims on every seed (see :func:`claims_two_steps`)."""
+    engine.require_complete(result, "the attention claims")
+    one, two = result.index(1), result.index(2)
+    uniform = np.abs(result.train_attention[:, one] - 1 / (1 + result.config.noise_tokens)).max(axis=1)
+    return [
+        PerSeed("step 1: attention uniform on every training example (largest deviation)", uniform, UNIFORM_TOL, "<=",
+                percent=False),
+        PerSeed("step 2: training labels fitted, flipped included", result.train_acc[:, two], TRAIN_MIN),
+        PerSeed("step 2: clean test accuracy", result.test_acc[:, two], BENIGN_TEST_MIN),
+        PerSeed("step 2: attention on the signal token, least clean minus most flipped example of a class",
+                attention_separation(result, 2), SEPARATION_MIN, percent=False),
+    ]
+
+
+def claims_two_steps(result: AttentionResult) -> list[Claim]:
+    """The paper's two-step claims on a benign configuration, and the mechanism.
+
+    (1) After step 1 the attention is uniform (``p`` has not moved); (2) after step 2 every training
+    label is fitted, the flipped ones included, and (3) the clean test accuracy is at least
+    :data:`BENIGN_TEST_MIN`; (4) after step 2, within each class, every clean example attends to its
+    signal token more than every flipped one (:data:`SEPARATION_MIN`). The worst seed decides (a
+    seed without flipped labels does not count for (4)).
+
+    Parameters
+    ----------
+    result : AttentionResult
+        A finished run of at least 2 steps, with steps 1 and 2 recorded, and at least three seeds,
+        one of them with flipped labels.
+
+    Returns
+    -------
+    list of companion.claims.Claim
+    """
+    _three_seeds(result)
+    return aggregate(per_seed_two_steps(result))
+
+
+def per_seed_low_snr(result: AttentionResult) -> list[PerSeed]:
+    """The low-SNR claims on every seed (see :func:`claims_low_snr`)."""
+    engine.require_complete(result, "the attention claims")
+    last = int(result.steps[-1])
+    return [PerSeed(f"low SNR, step {last}: training labels fitted", result.train_acc[:, -1], TRAIN_MIN),
+            PerSeed(f"low SNR, step {last}: clean test accuracy", result.test_acc[:, -1], HARMFUL_TEST_MAX, "<=",
+                    worst="best seed")]
+
+
+def claims_low_snr(result: AttentionResult) -> list[Claim]:
+    """Harmful overfitting at low SNR: every label fitted at the last step, clean test accuracy at
+    most :data:`HARMFUL_TEST_MAX` (the best seed decides)."""
+    _three_seeds(result)
+    return aggregate(per_seed_low_snr(result))
+
+
+def per_seed_phase(grid: AttentionSweep) -> list[PerSeed]:
+    """The phase-diagram claim on every seed: the smallest rise over the grid's ``n``."""
+    engine.require_complete(grid, "the attention claims")
+    if list(grid.axes) != ["signal", "n"]:
+        raise ValueError(f"grid must vary signal and n, in that order; got {list(grid.axes)}")
+    acc = grid.test_acc[..., -1]                                   # (signals, ns, S)
+    return [PerSeed(f"phase diagram, step {grid.steps[-1]}: test accuracy at the largest minus the smallest SNR "
+                    "(mean over n)", (acc[-1] - acc[0]).mean(axis=0), SNR_RISE_MIN, percent=False)]
+
+
+def claims_phase(grid: AttentionSweep) -> list[Claim]:
+    """Clean test accuracy rises with the SNR across the phase diagram: on every seed, the test
+    accuracy at the largest signal exceeds that at the smallest by at least :data:`SNR_RISE_MIN`,
+    averaged over the grid's ``n``. (Per ``n`` it can fail at the smallest sizes: with ten examples,
+    one unlucky draw of the classes can point the step-1 direction the wrong way.)
+
+    Parameters
+    ----------
+    grid : AttentionSweep
+        Over ``signal`` and ``n``, in that order.
+    """
+    _three_seeds(grid)
+    return aggregate(per_seed_phase(grid))
+
+
+def per_seed_max_margin(margins: Mapping[str, HardAttentionMargin],
+                        long_runs: Mapping[str, AttentionResult]) -> list[PerSeed]:
+    """The max-margin claims on every seed (see :func:`claims_max_margin`)."""
+    missing = {"low", "middle", "high"} - set(margins) | {"low", "middle", "high"} - set(long_runs)
+    if missing:
+        raise ValueError(f"margins and long_runs must have the keys 'low', 'middle', 'high'; missing {sorted(missing)}")
+    for r in long_runs.values():
+        engine.require_complete(r, "the attention claims")
+    best = {k: (m, np.arange(len(m.best)), m.best) for k, m in margins.items()}
+
+    def pattern_is(key, name):
+        m, _, b = best[key]
+        return np.array([m.patterns[i] == name for i in b], dtype=float)
+
+    def accuracy(key):
+        m, s, b = best[key]
+        return m.test_acc[s, b]
+
+    ended = {k: attention_pattern(long_runs[k]) for k in best}
+    cos = np.min([v_cosine(long_runs[k], m.v_coef[s, ended[k][0]])[:, -1] for k, (m, s, _) in best.items()], axis=0)
+    split = np.max([ended[k][1] for k in best], axis=0)
+    middle = long_runs["middle"]
+    last = int(middle.steps[-1])
+    return [
+        PerSeed("max margin, low SNR: the best pattern puts every example on its noise token",
+                pattern_is("low", "noise/noise"), 1.0),
+        PerSeed("max margin, low SNR: clean test accuracy", accuracy("low"), MARGIN_HARMFUL_MAX, "<=", worst="best seed"),
+        PerSeed("max margin, high SNR: the best pattern puts clean examples on the signal token",
+                pattern_is("high", "signal/signal"), 1.0),
+        PerSeed("max margin, high SNR: clean test accuracy", accuracy("high"), BENIGN_TEST_MIN),
+        PerSeed("middle SNR: two steps benign, clean test accuracy at step 2", middle.test_acc[:, middle.index(2)],
+                BENIGN_TEST_MIN),
+        PerSeed("middle SNR: max margin uses no signal token", pattern_is("middle", "noise/noise"), 1.0),
+        PerSeed(f"middle SNR: long run harmful, clean test accuracy at step {last}", middle.test_acc[:, -1],
+                HARMFUL_TEST_MAX, "<=", worst="best seed"),
+        PerSeed(f"long runs, step {last}: classes whose clean examples attend to different kinds of token "
+                "(most of the three SNRs)", split, 0, "<=", percent=False),
+        PerSeed(f"long runs, step {last}: cosine of v with the min-norm v of the attention pattern the run is in "
+                "(smallest of the three SNRs)", cos, DIRECTION_COS_MIN, percent=False),
+    ]
+
+
+def claims_max_margin(margins: Mapping[str, HardAttentionMargin],
+                      long_runs: Mapping[str, AttentionResult]) -> list[Claim]:
+    """The max-margin interpolator is harmful below the SNR threshold and benign above it, long
+    gradient descent heads for it, and between the two-step threshold and the max-margin one the
+    network is benign after two steps and harmful in the long run.
+
+    Parameters
+    ----------
+    margins : mapping with keys "low", "middle", "high" of HardAttentionMargin
+        At the SNRs of :data:`LONG_SNRS`.
+    long_runs : mapping with the same keys of AttentionResult
+        Long runs at the same configurations and seeds, with step 2 recorded.
+
+    Claims: (1, 2) low SNR: every example on its noise token, clean test accuracy at most
+    :data:`MARGIN_HARMFUL_MAX`; (3, 4) high SNR: clean examples on the signal token, accuracy at least
+    :data:`BENIGN_TEST_MIN`; (5-7) middle SNR: two steps benign (at least :data:`BENIGN_TEST_MIN`),
+    max margin without a signal token, the long run harmful (at most :data:`HARMFUL_TEST_MAX`); (8)
+    at the end of every long run, the clean examples of each class all attend to the same kind of
+    token (a class-level pattern, :func:`attention_pattern`), and (9) the cosine between gradient
+    descent's ``v`` and the min-norm ``v`` of that pattern is at least :data:`DIRECTION_COS_MIN`.
+    The worst seed decides.
+    """
+    per_seed = per_seed_max_margin(margins, long_runs)        # validates the keys first
+    _three_seeds(long_runs["low"])
+    return aggregate(per_seed)
+
+
+def per_seed_fates(result: AttentionResult, margins: HardAttentionMargin) -> list[PerSeed]:
+    """The claims on many long runs at one SNR, on every seed (see :func:`claims_fates`)."""
+    engine.require_complete(result, "the attention claims")
+    if len(margins.best) != len(result.seeds):
+        raise ValueError(f"margins must hold the run's {len(result.seeds)} seeds; got {len(margins.best)}")
+    pattern, split = attention_pattern(result)
+    own = margins.test_acc[np.arange(len(pattern)), pattern]
+    last = int(result.steps[-1])
+    return [
+        PerSeed(f"step {last}: classes whose clean examples attend to different kinds of token", split, 0, "<=",
+                percent=False),
+        PerSeed(f"step {last}: clean test accuracy minus that of the min-norm v of the run's pattern, in absolute "
+                "value", np.abs(result.test_acc[:, -1] - own), FATE_TEST_TOL, "<=", percent=False),
+    ]
+
+
+def claims_fates(result: AttentionResult, margins: HardAttentionMargin) -> list[Claim]:
+    """Many long runs at one SNR end in a class-level attention pattern, and their test accuracy is
+    that of the pattern's min-norm solution, whichever pattern it is.
+
+    Claims: (1) at the last step, every class's clean examples attend to the same kind of token
+    (:func:`attention_pattern`); (2) each run's clean test accuracy is within :data:`FATE_TEST_TOL`
+    of the test accuracy of the min-norm ``v`` of its pattern (:class:`HardAttentionMargin`). The
+    worst seed decides.
+
+    Parameters
+    ----------
+    result : AttentionResult
+        Finished long runs, at least three seeds, one noise token.
+    margins : HardAttentionMargin
+        The same configuration and seeds.
+
+    Returns
+    -------
+    list of companion.claims.Claim
+    """
+    _three_seeds(result)
+    return aggregate(per_seed_fates(result, margins))
+
+
+def margin_grid(cfg: AttentionConfig, signals: Sequence[float], ns: Sequence[int], seeds: Sequence[int] = (0, 1, 2),
+                sampler: str = "auto") -> dict[str, np.ndarray]:
+    """The hard-attention max-margin interpolator over a grid of signals and sample sizes.
+
+    Parameters
+    ----------
+    cfg : AttentionConfig
+    signals : sequence of float
+    ns : sequence of int
+    seeds : sequence of int
+    sampler : str
+
+    Returns
+    -------
+    dict
+        ``"test_acc"`` (signals, ns, S): the best pattern's clean test accuracy; ``"signal_used"``
+        (signals, ns, S): whether the best pattern puts some clean examples on the signal token.
+    """
+    acc = np.zeros((len(signals), len(ns), len(seeds)))
+    used = np.zeros_like(acc, dtype=bool)
+    for i, rho in enumerate(signals):
+        for j, n in enumerate(ns):
+            h = hard_attention_margin(cfg.replace(signal=float(rho), n=int(n)), seeds=seeds, sampler=sampler)
+            k = np.arange(len(seeds))
+            acc[i, j] = h.test_acc[k, h.best]
+            used[i, j] = [h.patterns[b] != "noise/noise" for b in h.best]
+    return {"test_acc": acc, "signal_used": used}
+
+
+def margin_threshold(n: int | np.ndarray, noise_rate: float) -> np.ndarray:
+    """The SNR above which, by the chapter's count, the hard-attention max-margin interpolator puts
+    a class's clean examples on the signal token: ``sqrt(2 / ((1 - eta) n))``.
+
+    A class's signal token costs ``||v||^2 = 1 / rho^2`` once; memorizing its ``(1 - eta) n / 2``
+    clean examples through their noise tokens instead costs about ``(1 - eta) n / (2 d)``. The first
+    is cheaper when ``rho^2 / d > 2 / ((1 - eta) n)``.
+    """
+    return np.sqrt(2.0 / ((1.0 - noise_rate) * np.asarray(n, dtype=float)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures (each returns a matplotlib Figure; see companion.plots for the style)
+# ---------------------------------------------------------------------------------------------
+
+def _plt():
+    import matplotlib.pyplot as plt
+    from . import plots
+    return plt, plots
+
+
+def figure_steps(result: AttentionResult, title: str | None = None):
+    """Accuracies at every recorded step (left) and the attention on the signal token at the last
+    step, for clean training examples, flipped ones and test examples (right), first seed.
+
+    Parameters
+    ----------
+    result : AttentionResult
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, plots = _plt()
+    with plots.style():
+        fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.4))
+        keep = result.steps >= 1
+        s = result.steps[keep]
+        plots.band(axes[0], s, result.train_acc[:, keep], plots.COLORS["train"], "train (noisy labels)", ls="-")
+        plots.band(axes[0], s, result.flipped_train_acc[:, keep], plots.COLORS["flipped"], "flipped examples", ls="--")
+        plots.band(axes[0], s, result.test_acc[:, keep], plots.COLORS["test"], "test (clean labels)")
+        axes[0].axhline(0.5, color="gray", lw=0.8, ls=":")
+        axes[0].set_xlabel("gradient-descent step")
+        axes[0].set_ylabel("accuracy")
+        axes[0].set_ylim(-0.02, 1.02)
+        axes[0].set_xticks(s if len(s) <= 10 else s[:: max(1, len(s) // 8)])
+        axes[0].legend(loc="lower right", fontsize=9)
+        att, flipped = result.train_attention[0, -1], result.flipped[0]
+        bins = np.linspace(0, 1, 26)
+        axes[1].hist(att[~flipped], bins=bins, color=plots.COLORS["train"], alpha=0.6, density=True, label="clean train")
+        axes[1].hist(att[flipped], bins=bins, color=plots.COLORS["flipped"], alpha=0.7, density=True, label="flipped train")
+        axes[1].hist(result.test_attention[0, -1], bins=bins, histtype="step", color=plots.COLORS["test"], lw=1.8,
+                     density=True, label="test")
+        axes[1].set_xlabel(f"attention on the signal token, step {result.steps[-1]}")
+        axes[1].set_ylabel("density")
+        axes[1].legend(fontsize=9)
+        if title:
+            fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+    return fig
+
+
+def figure_phase(grid: AttentionSweep, margins: dict, level: float = 0.9):
+    """The phase diagram over SNR and n: clean test accuracy after the grid's last step (left) with
+    the share of seeds where every label was fitted, and the hard-attention max-margin interpolator's
+    test accuracy (right), with the lines ``SNR = c / sqrt(n)``.
+
+    Parameters
+    ----------
+    grid : AttentionSweep
+        Over ``signal`` and ``n``, in that order.
+    margins : dict
+        :func:`margin_grid` over the same signals and ``n``.
+    level : float
+        Unused cells' marks: a cross where some seed did not fit every training label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, plots = _plt()
+    dim = grid.config.dim
+    snrs = grid.axes["signal"] / np.sqrt(dim)
+    ns = grid.axes["n"]
+    fitted = (grid.train_acc[..., -1] >= 1).all(axis=-1)
+    gd = grid.test_acc[..., -1].mean(axis=-1)
+    mm = margins["test_acc"].mean(axis=-1)
+    with plots.style():
+        fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.9), sharey=True)
+        for ax, values, title, marks in ((axes[0], gd, f"gradient descent, step {grid.steps[-1]}", ~fitted),
+                                         (axes[1], mm, "max-margin interpolator (hard attention)", None)):
+            text = np.vectorize(lambda v: f"{100 * v:.0f}")(values)
+            if marks is not None:
+                text = np.where(marks, np.char.add(text, "×"), text)
+            plots.heatmap(ax, values, [f"{s:.2g}" for s in snrs], [f"{int(n)}" for n in ns], vmin=0.5, vmax=1.0,
+                          text=text, colorbar_label="clean test accuracy" if ax is axes[1] else None)
+            # the threshold line SNR = sqrt(2 / ((1 - eta) n)), placed on the grid's log-spaced rows
+            line = margin_threshold(ns, grid.config.noise_rate)
+            rows = np.interp(np.log(line), np.log(snrs), np.arange(len(snrs)), left=np.nan, right=np.nan)
+            ax.plot(np.arange(len(ns)), rows, color="white", lw=2, ls="--")
+            ax.set_xlabel("training examples n")
+            ax.set_title(title, fontsize=10)
+        axes[0].set_ylabel("SNR ρ / √d")
+        fig.tight_layout()
+    return fig
+
+
+def figure_step_sizes(grid: AttentionSweep):
+    """Where the two-step result breaks: clean test accuracy and the clean-minus-flipped attention
+    gap after step 2, over the two step sizes.
+
+    Parameters
+    ----------
+    grid : AttentionSweep
+        Over ``step_size_v`` and ``step_size_p``, in that order.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, plots = _plt()
+    rows = [f"{a:g}" for a in grid.axes["step_size_v"]]
+    cols = [f"{a:g}" for a in grid.axes["step_size_p"]]
+    fitted = (grid.train_acc[..., -1] >= 1).all(axis=-1)
+    test = grid.test_acc[..., -1].mean(axis=-1)
+    gap = (grid.attention_clean - grid.attention_flipped)[..., -1].mean(axis=-1)
+    with plots.style():
+        fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.4))
+        text = np.where(~fitted, np.char.add(np.vectorize(lambda v: f"{100 * v:.0f}")(test), "×"),
+                        np.vectorize(lambda v: f"{100 * v:.0f}")(test))
+        plots.heatmap(axes[0], test, rows, cols, vmin=0.5, vmax=1.0, text=text)
+        axes[0].set_title(f"clean test accuracy, step {grid.steps[-1]}", fontsize=10)
+        plots.heatmap(axes[1], gap, rows, cols, vmin=0.0, vmax=0.6, fmt="{:.2f}", scale=1.0, cmap="cividis")
+        axes[1].set_title("attention gap, clean − flipped", fontsize=10)
+        for ax in axes:
+            ax.set_xlabel("step size on p")
+            ax.set_ylabel("step size on v")
+        fig.tight_layout()
+    return fig
+
+
+def figure_long_run(runs: Sequence[AttentionResult], margins: Sequence[HardAttentionMargin], labels: Sequence[str]):
+    """Long gradient descent against the max-margin interpolator: normalized margin (with the
+    max-margin value dashed), cosine of ``v`` with the min-norm ``v`` of the class-level attention
+    pattern the run is in at its last step (:func:`attention_pattern`), and clean test accuracy.
+
+    Parameters
+    ----------
+    runs : sequence of AttentionResult
+    margins : sequence of HardAttentionMargin
+        For the same configurations and seeds.
+    labels : sequence of str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, plots = _plt()
+    colors = [plots.COLORS["flipped"], plots.COLORS["neg"], plots.COLORS["train"]]
+    with plots.style():
+        fig, axes = plt.subplots(1, 3, figsize=(plots.WIDTH, 3.2))
+        for run, mm, label, color in zip(runs, margins, labels, colors):
+            keep = run.steps >= 1
+            s = run.steps[keep]
+            k = np.arange(len(run.seeds))
+            best = 1 / np.sqrt(mm.sq_norms[k, mm.best])
+            plots.band(axes[0], s, normalized_margin(run)[:, keep], color, label)
+            axes[0].axhline(best.mean(), color=color, ls="--", lw=1)
+            plots.band(axes[1], s, v_cosine(run, mm.v_coef[k, attention_pattern(run)[0]])[:, keep], color, label)
+            plots.band(axes[2], s, run.test_acc[:, keep], color, label)
+        for ax, ylabel in zip(axes, ("min yᵢ f / ‖v‖ (dashed: max margin)", "cosine with min-norm v\nof the run's pattern",
+                                     "clean test accuracy")):
+            ax.set_xscale("log")
+            ax.set_xlabel("step (log scale)")
+            ax.set_ylabel(ylabel, fontsize=10)
+        axes[0].legend(fontsize=9, loc="lower right")
+        fig.tight_layout()
+    return fig
+
+
+def figure_fates(result: AttentionResult, margins: HardAttentionMargin):
+    """Where long runs end, over many seeds: each class's pattern against its label counts, and
+    each seed's clean test accuracy over the steps, by whether it ends in the max-margin pattern.
+
+    Parameters
+    ----------
+    result : AttentionResult
+        Long runs, many seeds, one noise token.
+    margins : HardAttentionMargin
+        For the same configuration and seeds.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, plots = _plt()
+    pattern, _ = attention_pattern(result)
+    cls = clean_labels(result)
+    rng = np.random.default_rng(0)                 # jitter only, so that equal counts do not overlap
+    clean_n, flipped_n, on_noise = [], [], []
+    for k, p in enumerate(pattern):
+        for c, kind in zip((1, -1), PATTERNS[p].split("/")):
+            clean_n.append(int((~result.flipped[k] & (cls[k] == c)).sum()))
+            flipped_n.append(int((result.flipped[k] & (cls[k] == c)).sum()))
+            on_noise.append(kind == "noise")
+    clean_n, flipped_n, on_noise = np.array(clean_n), np.array(flipped_n), np.array(on_noise)
+    jitter = rng.uniform(-0.25, 0.25, (2, len(clean_n)))
+    reached = pattern == margins.best
+    with plots.style():
+        fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 4.0))
+        for mask, color, marker, label in ((~on_noise, plots.COLORS["train"], "o", "clean examples on the signal token"),
+                                           (on_noise, plots.COLORS["flipped"], "x", "clean examples on their noise tokens")):
+            axes[0].scatter(clean_n[mask] + jitter[0, mask], flipped_n[mask] + jitter[1, mask], s=18, color=color,
+                            marker=marker, label=f"{label} ({mask.sum()})", alpha=0.8)
+        axes[0].set_xlabel("clean examples in the class")
+        axes[0].set_ylabel("flipped examples in the class")
+        axes[0].legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
+        keep = result.steps >= 1
+        for k in np.argsort(~reached, kind="stable"):          # the ones that end elsewhere drawn on top
+            color = plots.COLORS["train"] if reached[k] else plots.COLORS["flipped"]
+            axes[1].plot(result.steps[keep], result.test_acc[k, keep], color=color, lw=1.0 if reached[k] else 1.6,
+                         alpha=0.35 if reached[k] else 0.9)
+        axes[1].plot([], [], color=plots.COLORS["train"], label=f"ends in the max-margin pattern ({reached.sum()})")
+        axes[1].plot([], [], color=plots.COLORS["flipped"], label=f"ends elsewhere ({(~reached).sum()})")
+        axes[1].set_xscale("log")
+        axes[1].set_xlabel("step (log scale)")
+        axes[1].set_ylabel("clean test accuracy")
+        axes[1].legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
+        fig.tight_layout()
+    return fig
+

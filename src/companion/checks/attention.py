@@ -1,0 +1,214 @@
+"""Exercise checks of the attention chapter (see :mod:`companion.checks` for the convention).
+
+Each check runs the experiment it judges and compares with measurements averaged over fixed seeds,
+so that it judges the answer, not a lucky draw.
+"""
+from __future__ import annotations
+
+from math import erf, sqrt
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import attention
+from . import Feedback, evaluate_formula, is_number
+
+__all__ = ["ACCURACY_CASES", "CHECK_SEEDS", "step_one_accuracy", "largest_step_on_p", "noise_tokens_gap",
+           "THRESHOLD_NS", "margin_threshold_formula"]
+
+CHECK_SEEDS = tuple(range(2000, 2100))
+"""The seeds the checks average over (fixed, and never used by the chapter)."""
+
+ACCURACY_CASES = ((40, 6000, 4.0, 0.1), (40, 6000, 3.0, 0.1), (80, 6000, 3.0, 0.2), (20, 6000, 5.0, 0.1),
+                  (40, 24000, 6.0, 0.1))
+"""(n, d, rho, eta) of the runs :func:`step_one_accuracy` compares a formula with."""
+
+
+def _phi(z: float) -> float:
+    return 0.5 * (1 + erf(z / sqrt(2)))
+
+
+def step_one_accuracy(formula: Callable | None, device=None, tolerance: float = 0.02) -> Feedback:
+    """Check a formula for the expected clean test accuracy after step 1.
+
+    The formula is evaluated on every case of :data:`ACCURACY_CASES` and compared with the mean over
+    the 100 :data:`CHECK_SEEDS` of the measured step-1 accuracy (500 test points each), within
+    ``tolerance`` or three standard errors, whichever is larger.
+
+    Parameters
+    ----------
+    formula : callable or None
+        ``formula(rho, n, d, eta) -> float``, an accuracy in [0, 1].
+    device : str, torch.device or None
+    tolerance : float
+
+    Returns
+    -------
+    Feedback
+    """
+    values, problem = evaluate_formula(formula, [(rho, n, d, eta) for n, d, rho, eta in ACCURACY_CASES],
+                                       "rho, n, d, eta", 0.0, 1.0)
+    if problem:
+        return problem
+    rows = []
+    for (n, d, rho, eta), predicted in zip(ACCURACY_CASES, values):
+        cfg = attention.BOOK.replace(n=n, dim=d, signal=rho, noise_rate=eta, steps=1, n_test=500)
+        acc = attention.train(cfg, seeds=CHECK_SEEDS, device=device, record=[0, 1], progress=False).test_acc[:, 1]
+        mean, se = float(acc.mean()), float(acc.std(ddof=1) / np.sqrt(acc.size))
+        rows.append((n, d, rho, eta, float(predicted), mean, max(tolerance, 3 * se)))
+    table = "; ".join(f"n={n}, d={d}, ρ={rho:g}, η={eta:g}: yours {p:.3f}, measured {m:.3f} ± {t:.3f}"
+                      for n, d, rho, eta, p, m, t in rows)
+    off = [abs(p - m) > t for *_, p, m, t in rows]
+    if not any(off):
+        return Feedback(True, f"within the tolerance in every case ({table}). With p = 0 the attention is uniform, "
+                              "v₁ ∝ Σ yᵢ (μᵢ + ξᵢ), and on a fresh example the signal part of f is ∝ ρ² n(1 − 2η)/2 "
+                              "while the noise part is Gaussian with standard deviation ∝ √(n d).")
+    ratio = np.array([(p - 0.5) / (m - 0.5) if abs(m - 0.5) > 1e-3 else np.nan for *_, p, m, _ in rows])
+    if np.nanmax(np.abs(ratio)) < 0.2:
+        return Feedback(False, f"your accuracies stay near 1/2 where the measured ones do not ({table}). The "
+                               "signal part of ⟨v₁, μ⟩ adds up over the n/2 examples of a class.")
+    return Feedback(False, f"not within the tolerance ({table}). Write f₁(x) = ½⟨v₁, μ_c⟩ + ½⟨v₁, ξ⟩ for a fresh "
+                           "example x of class c, with v₁ from one step at p = 0: the first part is a sum over "
+                           "the class's examples, of which a fraction η have the wrong label; the second is a sum "
+                           "of n independent ±⟨ξᵢ, ξ⟩ terms of variance d each.")
+
+
+def _step_two_test(alpha_v: float, alpha_p: float, device) -> float:
+    cfg = attention.BOOK.replace(step_size_v=alpha_v, step_size_p=alpha_p, n_test=500)
+    run = attention.train(cfg, seeds=CHECK_SEEDS[:20], device=device, record=[0, 2], progress=False)
+    return float(run.test_acc[:, -1].mean())
+
+
+def largest_step_on_p(alpha_p, predicted, alpha_v: float = 0.1, device=None, low: float = 1e-3, high: float = 10.0,
+                      rounds: int = 10) -> Feedback:
+    """Check a step size on ``p`` near the largest that keeps the two-step test accuracy at 95%.
+
+    At the book configuration with step ``alpha_v`` on ``v``, the largest ``alpha_p`` with mean
+    clean test accuracy (over 20 of the :data:`CHECK_SEEDS`) at least 95% after step 2 is found by
+    bisection; the answer must lie within a factor 1.5 of it.
+
+    Parameters
+    ----------
+    alpha_p : float or None
+        The student's answer, found by experiment.
+    predicted : float or None
+        The student's prediction, written before experimenting.
+    alpha_v : float
+    device : str, torch.device or None
+
+    Returns
+    -------
+    Feedback
+    """
+    if predicted is None:
+        return Feedback(False, "first write down your prediction for the largest step on p, then search.")
+    if alpha_p is None:
+        return Feedback(False, "choose alpha_p and run the cell.")
+    for name, value in (("predicted", predicted), ("alpha_p", alpha_p)):
+        if not is_number(value) or value <= 0:
+            return Feedback(False, f"{name} must be a positive number; got {value!r}.")
+    if _step_two_test(alpha_v, low, device) < 0.95:
+        return Feedback(False, f"even a tiny step on p does not reach 95% here (alpha_v = {alpha_v}).")
+    for _ in range(rounds):                               # bisection on a logarithmic scale
+        mid = float(np.sqrt(low * high))
+        low, high = (mid, high) if _step_two_test(alpha_v, mid, device) >= 0.95 else (low, mid)
+    mine = _step_two_test(alpha_v, float(alpha_p), device)
+    note = (f" Measured: the largest step on p keeping 95% is about {low:.3g} (at step {alpha_v} on v); your "
+            f"prediction {predicted:.3g} is {predicted / low:.2g} times it, your answer gives {mine:.3f}.")
+    if 1 / 1.5 <= alpha_p / low <= 1.5:
+        return Feedback(True, "within a factor 1.5 of the largest step." + note + " A large step on p moves every "
+                              "example's attention towards the token with the larger value of y⟨v₁, x⟩, and after "
+                              "step 1 that is the noise token for many clean examples too.")
+    return Feedback(False, ("too large: the attention of clean examples moves to their noise tokens." if alpha_p > low
+                            else "smaller than it needs to be: there is room for a larger step.") + note)
+
+
+def noise_tokens_gap(predicted, tokens: int = 4, device=None) -> Feedback:
+    """Check a prediction of the clean-minus-flipped attention gap after step 2 with several noise
+    tokens per example (book configuration otherwise, 20 of the :data:`CHECK_SEEDS`).
+
+    Parameters
+    ----------
+    predicted : float or None
+        The predicted gap (mean attention on the signal token, clean minus flipped training
+        examples), in [-1, 1].
+    tokens : int
+        Noise tokens per example.
+    device : str, torch.device or None
+
+    Returns
+    -------
+    Feedback
+    """
+    if predicted is None:
+        return Feedback(False, "write down your predicted gap (a number in [-1, 1]) and run the cell.")
+    if not is_number(predicted) or not -1 <= predicted <= 1:
+        return Feedback(False, f"predicted must be a number in [-1, 1]; got {predicted!r}.")
+    run = attention.train(attention.BOOK.replace(noise_tokens=tokens, n_test=500), seeds=CHECK_SEEDS[:20],
+                          device=device, progress=False)
+    groups = attention.attention_by_group(run, 2)
+    gap = float(np.nanmean(groups["clean"] - groups["flipped"]))
+    shown = (f"measured gap {gap:.3f}; training accuracy {run.train_acc[:, -1].min():.2f} (worst seed), clean test "
+             f"accuracy {run.test_acc[:, -1].mean():.3f} (mean), uniform attention would be {1 / (1 + tokens):.2f}")
+    if abs(predicted - gap) <= 0.1:
+        return Feedback(True, f"{shown}. With {tokens} noise tokens per example the memorization term of step 1 grows "
+                              "with the number of noise tokens, so v alone already fits the flipped labels after step 1 "
+                              "and p hardly needs to move.")
+    return Feedback(False, f"{shown}; your prediction {predicted:.3f} is off by more than 0.1. How large is the "
+                           "memorization term of one example after step 1 when its noise tokens carry "
+                           f"{tokens} times the norm?")
+
+
+THRESHOLD_NS = (20, 40, 80, 160)
+"""The sample sizes at which :func:`margin_threshold_formula` finds the threshold."""
+
+
+def _switch_snr(n: int, seeds: Sequence[int], eta: float, low: float = 0.01, high: float = 1.0, rounds: int = 12) -> float:
+    """The SNR at which the hard-attention max-margin interpolator starts using the signal tokens, on
+    the majority of ``seeds`` (bisection, book dimension)."""
+    dim = attention.BOOK.dim
+
+    def uses_signal(value):
+        h = attention.hard_attention_margin(attention.BOOK.replace(n=n, signal=float(value * np.sqrt(dim)),
+                                                                   noise_rate=eta, n_test=1), seeds=seeds)
+        return np.mean([h.patterns[b] != "noise/noise" for b in h.best]) > 0.5
+
+    for _ in range(rounds):
+        mid = float(np.sqrt(low * high))
+        low, high = (low, mid) if uses_signal(mid) else (mid, high)
+    return float(np.sqrt(low * high))
+
+
+def margin_threshold_formula(formula: Callable | None, eta: float = 0.1, tolerance: float = 0.15) -> Feedback:
+    """Check a formula for the SNR above which the max-margin interpolator (hard attention) uses the
+    signal tokens, against the threshold found by bisection with the exact solver at every ``n`` of
+    :data:`THRESHOLD_NS` (9 of the :data:`CHECK_SEEDS`, majority).
+
+    Parameters
+    ----------
+    formula : callable or None
+        ``formula(n, eta) -> float``.
+    eta : float
+    tolerance : float
+        Largest relative difference accepted.
+
+    Returns
+    -------
+    Feedback
+    """
+    values, problem = evaluate_formula(formula, [(n, eta) for n in THRESHOLD_NS], "n, eta", 1e-12)
+    if problem:
+        return problem
+    rows = [(n, predicted, _switch_snr(n, CHECK_SEEDS[:9], eta)) for n, predicted in zip(THRESHOLD_NS, values)]
+    table = "; ".join(f"n={n}: yours {p:.3f}, measured {m:.3f}" for n, p, m in rows)
+    ratios = np.array([p / m for _, p, m in rows])
+    if np.all(np.abs(ratios - 1) <= tolerance):
+        return Feedback(True, f"within {100 * tolerance:.0f}% at every n ({table}). The signal token of a class costs "
+                              "‖v‖² = 1/ρ² once; memorizing its (1 − η)n/2 clean examples through their noise tokens "
+                              "costs about (1 − η)n/(2d).")
+    slope = np.polyfit(np.log([n for n, _, _ in rows]), np.log(ratios), 1)[0]
+    if abs(slope) > 0.2:
+        return Feedback(False, f"your formula scales differently with n ({table}): compare what the signal route "
+                               "and the noise route cost as n grows.")
+    return Feedback(False, f"right scaling, off by a factor of about {np.median(ratios):.2f} ({table}). Count how many "
+                           "clean examples of one class there are, and what one noise token costs in ‖v‖².")

@@ -1,0 +1,243 @@
+"""The attention chapter's module: the span fast path against autograd, padding, the max-margin
+solver, claims that can fail, bad input, and the exercise checks."""
+import dataclasses
+from math import erf, sqrt
+
+import numpy as np
+import pytest
+import torch
+
+from companion import attention as A
+from companion import engine
+from companion.checks import attention as check
+
+SMALL = A.AttentionConfig(n=12, dim=60, signal=4.0, noise_rate=0.25, steps=6, step_size_v=0.3, step_size_p=0.4,
+                          n_test=15)
+
+
+def _reference(cfg, tok, steps, n_used=None):
+    x, y = tok["x"][:n_used], tok["labels"][:n_used]
+
+    def observe(p):
+        f, a = A.explicit_outputs(p["p"], p["v"], x)
+        ft, at = A.explicit_outputs(p["p"], p["v"], tok["x_test"])
+        return {"f": f, "a": a, "ft": ft, "at": at, "v_norm": p["v"].norm()}
+
+    zero = torch.zeros(cfg.dim, dtype=torch.float64)
+    return engine.plain_gd(lambda p: A.explicit_loss(p["p"], p["v"], x, y), {"p": zero, "v": zero.clone()},
+                           {"p": cfg.step_size_p, "v": cfg.step_size_v}, steps, record=range(steps + 1), observe=observe)
+
+
+@pytest.mark.parametrize("tokens", [1, 2])
+def test_span_attention_matches_autograd_on_explicit_tokens(tokens):
+    cfg = SMALL.replace(noise_tokens=tokens)
+    tok = A.explicit_tokens(cfg, 5)
+    fast = A.train(cfg, seeds=[5], sampler="explicit", record=range(cfg.steps + 1))
+    ref = _reference(cfg, tok, cfg.steps)
+    for mine, theirs in (("train_out", "f"), ("train_attention", "a"), ("test_out", "ft"), ("test_attention", "at"),
+                         ("v_norm", "v_norm")):
+        np.testing.assert_allclose(getattr(fast, mine), ref[theirs], rtol=1e-9, atol=1e-12, err_msg=mine)
+    assert np.abs(fast.train_attention[0, -1] - fast.train_attention[0, 1]).max() > 1e-3     # p did move
+
+
+def test_padding_trains_on_the_first_examples_only():
+    cfg = SMALL.replace(n=16, signal=1.5, n_test=200)
+    grid = A.sweep(cfg, {"n": [9, 16]}, seeds=[2], sampler="explicit", record=range(cfg.steps + 1))
+    tok = A.explicit_tokens(cfg, 2)
+    ref = _reference(cfg, tok, cfg.steps, n_used=9)
+    ref_test = ((ref["ft"] * tok["test_labels"].numpy()) > 0).mean(axis=-1)
+    np.testing.assert_array_equal(grid.test_acc[0, 0], ref_test[0])
+    np.testing.assert_allclose(grid.attention_test[0, 0], ref["at"][0].mean(axis=-1), rtol=1e-10)
+    assert 0.55 < ref_test[0, -1] < 0.95                     # an informative accuracy, not 0 or 1
+    alone = A.train(cfg, seeds=[2], sampler="explicit", record=range(cfg.steps + 1))
+    np.testing.assert_array_equal(grid.test_acc[1, 0], alone.test_acc[0])      # the largest n is the run itself
+    assert not np.array_equal(grid.test_acc[0, 0], grid.test_acc[1, 0])
+
+
+def test_hard_attention_solution_satisfies_the_kkt_conditions_and_matches_a_generic_solver():
+    from scipy.optimize import minimize
+    cfg = SMALL.replace(n=10, dim=40, signal=5.0)
+    h = A.hard_attention_margin(cfg, seeds=[1], sampler="explicit")
+    tok = A.explicit_tokens(cfg, 1)
+    x, y, clean = tok["x"].numpy(), tok["labels"].numpy(), tok["clean"].numpy()
+    cls = (clean < 0).astype(int)
+    for j, pattern in enumerate(h.patterns):
+        kinds = pattern.split("/")
+        sel = np.array([0 if kinds[c] == "signal" and y[i] == clean[i] else 1 for i, c in enumerate(cls)])
+        z = x[np.arange(len(y)), sel] * y[:, None]                 # y_i x_i*: constraints <v, z_i> >= 1
+        res = minimize(lambda v: 0.5 * v @ v, np.zeros(cfg.dim), jac=lambda v: v, method="SLSQP",
+                       constraints=[{"type": "ineq", "fun": lambda v: z @ v - 1, "jac": lambda v: z}],
+                       options={"ftol": 1e-14, "maxiter": 500})
+        assert res.success
+        assert h.sq_norms[0, j] == pytest.approx(res.x @ res.x, rel=1e-6), pattern
+        # the solver's v, rebuilt from its coefficients, is feasible and has the reported norm
+        means = np.zeros((2, cfg.dim))
+        means[0, 0] = means[1, 1] = cfg.signal
+        v = h.v_coef[0, j, :2] @ means + h.v_coef[0, j, 2:] @ x[:, 1]
+        assert (z @ v).min() >= 1 - 1e-8
+        assert v @ v == pytest.approx(h.sq_norms[0, j], rel=1e-8)
+
+
+def test_the_max_margin_threshold_formula_separates_the_patterns():
+    # well below and well above sqrt(2 / ((1 - eta) n)), at the book's d and n
+    threshold = A.margin_threshold(A.BOOK.n, A.BOOK.noise_rate) * np.sqrt(A.BOOK.dim)
+    below = A.hard_attention_margin(A.BOOK.replace(signal=0.6 * threshold, n_test=200), seeds=[0, 1])
+    above = A.hard_attention_margin(A.BOOK.replace(signal=1.5 * threshold, n_test=200), seeds=[0, 1])
+    assert all(below.patterns[b] == "noise/noise" for b in below.best)
+    assert all(above.patterns[b] == "signal/signal" for b in above.best)
+    assert above.test_acc[np.arange(2), above.best].min() > 0.95 > below.test_acc[np.arange(2), below.best].max()
+
+
+def test_long_runs_head_for_the_min_norm_v_of_their_own_pattern_which_need_not_be_the_max_margin_one():
+    cfg = A.with_snr(A.BOOK, A.LONG_SNRS["high"]).replace(steps=A.LONG_STEPS, n_test=200)
+    seeds = list(range(3000, 3030))
+    run = A.train(cfg, seeds=seeds, record=engine.record_steps(cfg.steps))
+    h = A.hard_attention_margin(cfg, seeds=seeds)
+    k = np.arange(len(seeds))
+    pattern, split = A.attention_pattern(run)
+    assert split.max() == 0
+    own = A.v_cosine(run, h.v_coef[k, pattern])
+    assert np.all(own[:, -1] > own[:, 2]) and np.all(own[:, -1] > 0.95)   # closer at the end than after two steps
+    elsewhere = pattern != h.best
+    assert 0 < elsewhere.sum() < len(seeds)         # both kinds of run occur on these seeds, so the test can tell
+    best = A.v_cosine(run, h.v_coef[k, h.best])[:, -1]
+    assert best[elsewhere].max() < 0.9 < best[~elsewhere].min()
+    assert run.test_acc[elsewhere, -1].max() < 0.9 and run.test_acc[~elsewhere, -1].min() > 0.95
+    claims_ = A.claims_fates(run, h)
+    assert all(c.holds for c in claims_)
+    bad = run.test_acc.copy()
+    bad[np.flatnonzero(elsewhere)[0], -1] = 1.0      # a run in a noise pattern cannot be benign
+    assert not A.claims_fates(dataclasses.replace(run, test_acc=bad), h)[1].holds
+    with pytest.raises(ValueError, match="margins must hold the run's 30 seeds"):
+        A.claims_fates(run, A.hard_attention_margin(cfg, seeds=[0, 1, 2]))
+
+
+def test_attention_pattern_and_separation_read_the_attention():
+    run = A.train(A.BOOK.replace(n_test=50), seeds=[0, 1, 2])
+    cls = A.clean_labels(run)
+    np.testing.assert_array_equal(cls, np.where(run.flipped, -run.train_labels, run.train_labels))
+    att = run.train_attention.copy()
+    clean = ~run.flipped
+    att[:, -1] = np.where(clean, 0.9, 0.1)
+    att[1, -1, clean[1] & (cls[1] == -1)] = 0.2          # seed 1: class -1 on its noise tokens
+    att[2, -1, np.flatnonzero(clean[2] & (cls[2] == 1))[0]] = 0.2    # seed 2: one clean example of class +1 strays
+    pattern, split = A.attention_pattern(dataclasses.replace(run, train_attention=att))
+    assert [A.PATTERNS[p] for p in pattern] == ["signal/signal", "signal/noise", "signal/signal"]
+    assert split.tolist() == [0, 0, 1]
+    sep = A.attention_separation(dataclasses.replace(run, train_attention=att), 2)
+    assert sep[0] == pytest.approx(0.8)
+    assert sep[2] == pytest.approx(0.1)                   # the stray clean example (0.2) against flipped ones (0.1)
+    none_flipped = np.zeros_like(run.flipped)
+    assert np.isnan(A.attention_separation(dataclasses.replace(run, flipped=none_flipped), 2)).all()
+
+
+def test_the_two_step_claims_hold_and_fail_where_they_should():
+    run = A.train(A.BOOK.replace(n_test=500), seeds=[0, 1, 2])
+    assert all(c.holds for c in A.claims_two_steps(run))
+
+    def perturbed(name, index, value):
+        arr = getattr(run, name).copy()
+        arr[index] = value
+        return dataclasses.replace(run, **{name: arr})
+
+    for name, index, value, fails in [("train_acc", (0, 2), 0.99, "step 2: training labels"),
+                                      ("test_acc", (1, 2), 0.9, "step 2: clean test"),
+                                      ("train_attention", (0, 1, 0), 0.6, "step 1: attention uniform"),
+                                      ("train_attention", (0, 2, np.flatnonzero(run.flipped[0])[0]), 0.99,
+                                       "step 2: attention on the signal")]:
+        failed = [c.statement for c in A.claims_two_steps(perturbed(name, index, value)) if not c.holds]
+        assert any(f.startswith(fails) for f in failed), (name, failed)
+    # a seed without flipped labels does not count for the mechanism claim; with none at all it cannot be judged
+    assert all(c.holds for c in A.claims_two_steps(perturbed("flipped", (0, slice(None)), False)))
+    with pytest.raises(ValueError, match="applies to none of the seeds"):
+        A.claims_two_steps(dataclasses.replace(run, flipped=np.zeros_like(run.flipped)))
+    with pytest.raises(ValueError, match="at least 3 seeds"):
+        A.claims_two_steps(A.train(A.BOOK.replace(n_test=50), seeds=[0]))
+    with pytest.raises(engine.IncompleteRunError):
+        A.claims_two_steps(dataclasses.replace(run, interrupted_at=1))
+
+
+def test_low_snr_and_phase_claims():
+    low = A.train(A.BOOK_LOW_SNR.replace(n_test=500), seeds=[0, 1, 2])
+    assert all(c.holds for c in A.claims_low_snr(low))
+    benign = A.train(A.BOOK.replace(n_test=500), seeds=[0, 1, 2])
+    assert not all(c.holds for c in A.claims_low_snr(benign))            # the benign run is not harmful
+    grid = A.sweep(A.BOOK.replace(n_test=300), {"signal": [2.0, 25.0], "n": [20, 40]}, seeds=[0, 1, 2])
+    assert all(c.holds for c in A.claims_phase(grid))
+    flat = A.sweep(A.BOOK.replace(n_test=300), {"signal": [20.0, 25.0], "n": [20, 40]}, seeds=[0, 1, 2])
+    assert not all(c.holds for c in A.claims_phase(flat))
+    with pytest.raises(ValueError, match="signal and n"):
+        A.claims_phase(A.sweep(A.BOOK.replace(n_test=50), {"n": [20, 40]}, seeds=[0, 1, 2]))
+
+
+def test_step_one_accuracy_prediction_matches_the_measurement():
+    cfg = A.BOOK_LOW_SNR.replace(n_test=500, steps=1)
+    acc = A.train(cfg, seeds=list(range(100, 140)), record=[0, 1]).test_acc[:, 1]
+    se = acc.std(ddof=1) / np.sqrt(acc.size)
+    assert abs(acc.mean() - A.step_one_accuracy_prediction(cfg)) <= 4.5 * se
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("n", 0, "n must be"), ("dim", 2, "dim must be"), ("signal", -1.0, "signal must be"),
+    ("noise_rate", 0.5, "noise_rate"), ("steps", 0, "steps must be"), ("step_size_v", 0.0, "step_size_v"),
+    ("step_size_p", float("nan"), "step_size_p"), ("n_test", 0, "n_test"), ("noise_tokens", 0, "noise_tokens"),
+])
+def test_config_rejects_bad_values(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        SMALL.replace(**{field: value})
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="sampler"):
+        A.train(SMALL, seeds=[0], sampler="bartlett")
+    with pytest.raises(ValueError, match="seeds"):
+        A.train(SMALL, seeds=[1, 1])
+    with pytest.raises(ValueError, match="axes key"):
+        A.sweep(SMALL, {"width": [3]})
+    with pytest.raises(ValueError, match="noise_tokens must be 1"):
+        A.hard_attention_margin(SMALL.replace(noise_tokens=2), seeds=[0])
+    with pytest.raises(ValueError, match="scale must be one of"):
+        A.config_for("paper")
+    with pytest.raises(ValueError, match="keys 'low', 'middle', 'high'"):
+        A.claims_max_margin({}, {"low": None})
+
+
+def test_interrupt_is_refused(monkeypatch):
+    real, calls = A.SpanAttention.gradients, {"k": 0}
+
+    def interrupting(self, params, out):
+        calls["k"] += 1
+        if calls["k"] > 1:
+            raise KeyboardInterrupt
+        return real(self, params, out)
+
+    monkeypatch.setattr(A.SpanAttention, "gradients", interrupting)
+    with pytest.warns(engine.InterruptedRunWarning, match="interrupted at step 1 of 2"):
+        run = A.train(A.BOOK.replace(n_test=50), seeds=[0, 1, 2])
+    assert run.interrupted and run.steps.tolist() == [0, 1]
+    with pytest.raises(engine.IncompleteRunError, match="attention claims"):
+        A.claims_two_steps(run)
+
+
+def test_exercise_checks():
+    phi = lambda z: 0.5 * (1 + erf(z / sqrt(2)))  # noqa: E731
+    assert check.step_one_accuracy(lambda rho, n, d, eta: phi(rho**2 * sqrt(n) * (1 - 2 * eta) / (2 * sqrt(d)))).correct
+    wrong = check.step_one_accuracy(lambda rho, n, d, eta: phi(rho**2 * sqrt(n) / (2 * sqrt(d))))
+    assert not wrong.correct and "fraction η" in wrong.message
+    assert "near 1/2" in check.step_one_accuracy(lambda rho, n, d, eta: 0.5).message
+    assert "write a function of (rho, n, d, eta)" in check.step_one_accuracy(None).message
+    assert check.margin_threshold_formula(lambda n, eta: np.sqrt(2 / ((1 - eta) * n))).correct
+    off = check.margin_threshold_formula(lambda n, eta: 1 / np.sqrt(n))
+    assert not off.correct and "right scaling" in off.message
+    assert "scales differently" in check.margin_threshold_formula(lambda n, eta: 1 / n).message
+    assert check.noise_tokens_gap(0.0).correct and not check.noise_tokens_gap(0.3).correct
+    assert "prediction" in check.largest_step_on_p(0.06, None).message
+    assert check.largest_step_on_p(0.06, 0.1).correct
+    assert "too large" in check.largest_step_on_p(1.0, 0.1).message
+
+
+def test_explorer_answers():
+    ex = A.explore(A.EXPLORER.replace(n_test=100))
+    assert set(ex.values()) == {"snr_value", "n", "noise_rate", "step_size_v", "step_size_p", "steps"}
+    ex.controls["step_size_p"].value = 1.0
+    assert "α_p = 1" in ex.figure.texts[0].get_text()
