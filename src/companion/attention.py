@@ -1285,10 +1285,15 @@ def figure_steps(result: AttentionResult, title: str | None = None):
     return fig
 
 
-def figure_phase(grid: AttentionSweep, margins: dict, level: float = 0.9):
-    """The phase diagram over SNR and n: clean test accuracy after the grid's last step (left) with
-    the share of seeds where every label was fitted, and the hard-attention max-margin interpolator's
-    test accuracy (right), with the lines ``SNR = c / sqrt(n)``.
+def figure_phase(grid: AttentionSweep, margins: dict):
+    """The phase diagram over SNR and n: clean test accuracy after the grid's last step (left) and
+    the hard-attention max-margin interpolator's (right), with the threshold line
+    ``SNR = sqrt(2 / ((1 - eta) n))`` and the benign and harmful cells outlined.
+
+    A cell is benign when every seed fits every training label and the mean clean test accuracy is
+    at least :data:`BENIGN_TEST_MIN`, harmful when every label is fitted and it is at most
+    :data:`HARMFUL_TEST_MAX`. On the left a cross marks cells where some seed did not fit every
+    training label; the max-margin interpolator fits every label by construction.
 
     Parameters
     ----------
@@ -1296,29 +1301,33 @@ def figure_phase(grid: AttentionSweep, margins: dict, level: float = 0.9):
         Over ``signal`` and ``n``, in that order.
     margins : dict
         :func:`margin_grid` over the same signals and ``n``.
-    level : float
-        Unused cells' marks: a cross where some seed did not fit every training label.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     plt, plots = _plt()
+    from matplotlib.patches import Patch, Rectangle
     dim = grid.config.dim
     snrs = grid.axes["signal"] / np.sqrt(dim)
     ns = grid.axes["n"]
     fitted = (grid.train_acc[..., -1] >= 1).all(axis=-1)
     gd = grid.test_acc[..., -1].mean(axis=-1)
     mm = margins["test_acc"].mean(axis=-1)
+    outline = {"benign": dict(edgecolor="black", ls="-"), "harmful": dict(edgecolor="white", ls=":")}
     with plots.style():
-        fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.9), sharey=True)
-        for ax, values, title, marks in ((axes[0], gd, f"gradient descent, step {grid.steps[-1]}", ~fitted),
-                                         (axes[1], mm, "max-margin interpolator (hard attention)", None)):
+        fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 4.4), sharey=True)
+        for ax, values, title, fit in ((axes[0], gd, f"gradient descent, step {grid.steps[-1]}", fitted),
+                                       (axes[1], mm, "max-margin interpolator (hard attention)",
+                                        np.ones_like(fitted))):
             text = np.vectorize(lambda v: f"{100 * v:.0f}")(values)
-            if marks is not None:
-                text = np.where(marks, np.char.add(text, "×"), text)
+            text = np.where(fit, text, np.char.add(text, "×"))
             plots.heatmap(ax, values, [f"{s:.2g}" for s in snrs], [f"{int(n)}" for n in ns], vmin=0.5, vmax=1.0,
                           text=text, colorbar_label="clean test accuracy" if ax is axes[1] else None)
+            regions = {"benign": fit & (values >= BENIGN_TEST_MIN), "harmful": fit & (values <= HARMFUL_TEST_MAX)}
+            for name, cells in regions.items():
+                for i, j in zip(*np.nonzero(cells)):
+                    ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, lw=1.8, **outline[name]))
             # the threshold line SNR = sqrt(2 / ((1 - eta) n)), placed on the grid's log-spaced rows
             line = margin_threshold(ns, grid.config.noise_rate)
             rows = np.interp(np.log(line), np.log(snrs), np.arange(len(snrs)), left=np.nan, right=np.nan)
@@ -1326,7 +1335,12 @@ def figure_phase(grid: AttentionSweep, margins: dict, level: float = 0.9):
             ax.set_xlabel("training examples n")
             ax.set_title(title, fontsize=10)
         axes[0].set_ylabel("SNR ρ / √d")
-        fig.tight_layout()
+        handles = [Patch(facecolor="#3b528b", lw=1.8, label=label, **outline[name])
+                   for name, label in (("benign", f"benign: every label fitted, test ≥ {100 * BENIGN_TEST_MIN:.0f}%"),
+                                       ("harmful", f"harmful: every label fitted, test ≤ {100 * HARMFUL_TEST_MAX:.0f}%"))]
+        handles.append(plt.Line2D([], [], color=plots.COLORS["gray"], lw=2, ls="--", label="SNR = √(2 / ((1 − η) n))"))
+        fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False)
+        fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
 
 
