@@ -47,7 +47,7 @@ def main() -> None:
         batch = list(range(30000 + 100 * b, 30000 + 100 * b + 32))
         start = time.perf_counter()
         relu = kernels.relu_risk((32, 64, 128, 256, 512), batch, progress=False)
-        verdict = kernels.claims_relu(relu, kernels.relu_sup(relu.ns, batch))
+        verdict = kernels.claims_relu(relu)
         print(f"ReLU claims, batch {b} (seeds {batch[0]}-{batch[-1]}, {time.perf_counter() - start:.0f} s): "
               + "; ".join(f"{'held' if c.holds else 'FAILED'} ({c.measured:.3f} vs {c.threshold:g})" for c in verdict))
 

@@ -295,6 +295,15 @@ def test_same_sign_kinks_merge_into_one_at_their_center_of_mass():
     assert f.cost == pytest.approx(2 * np.sqrt(1 + 0.25), rel=1e-6)
 
 
+def test_relu_risk_reports_the_largest_value_of_each_interpolant():
+    risk = K.relu_risk((8, 16), [3], progress=False)
+    t = np.linspace(0, 1, 200_001)
+    for j, n in enumerate(risk.ns):
+        x, y = K.relu_data(int(n), 3 * 100 + j)
+        f = K.min_norm_interpolant(x, y)
+        assert risk.sup[0, j] == pytest.approx(np.abs(f(t)).max(), rel=1e-4)
+
+
 def test_min_norm_interpolant_rejects_bad_input():
     with pytest.raises(ValueError, match="distinct"):
         K.min_norm_interpolant([0.1, 0.1, 0.5], [0, 1, 2])
@@ -357,8 +366,8 @@ def test_kernel_claims_fail_when_the_curves_say_otherwise():
 def test_relu_claims_fail_on_flat_curves():
     ns = np.array([32, 512])
     flat = K.ReluRisk(ns, np.ones((4, 2)), np.ones((4, 2)), np.ones((4, 2)), np.ones((4, 2)) * 0.7,
-                      np.zeros((4, 2)), 1.0)
-    verdicts = {c.statement: c.holds for c in K.claims_relu(flat, np.ones((4, 2)))}
+                      np.zeros((4, 2)), 1.0, np.ones((4, 2)))
+    verdicts = {c.statement: c.holds for c in K.claims_relu(flat)}
     assert [v for s, v in verdicts.items() if "L2 error at" in s and "min-norm" in s] == [False]
     assert [v for s, v in verdicts.items() if "max |f|" in s] == [False]
 

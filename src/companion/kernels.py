@@ -38,7 +38,7 @@ __all__ = ["AGREEMENT_MIN_N", "KINDS", "MAX_CONDITION", "UntrustworthySolve", "S
            "relu_risk", "train_relu_network", "NumericsCheck", "numerics_check", "explore", "TEMPERED_EXCESS_MIN",
            "TEMPERED_EXCESS_MAX", "TEMPERED_AGREEMENT", "BENIGN_RATIO", "BENIGN_EXCESS_MAX", "CATASTROPHIC_GROWTH",
            "per_seed_curves", "RELU_L1_GROWTH_MAX", "RELU_L2_GROWTH_MIN", "RELU_SPIKE_GROWTH_MIN",
-           "SPLINE_L2_GROWTH_MAX", "relu_sup", "claims_relu", "DIMENSION_FIXED", "DIMENSION_NS",
+           "SPLINE_L2_GROWTH_MAX", "claims_relu", "DIMENSION_FIXED", "DIMENSION_NS",
            "DIMENSION_EXPONENT", "GROWING_RATIO_MAX", "DIMENSION_AGREEMENT", "per_seed_dimension",
            "figure_risk_curves", "figure_spectra", "figure_noise", "figure_numerics", "figure_dimension",
            "figure_relu"]
@@ -1239,6 +1239,8 @@ class ReluRisk:
     change : ndarray, shape (S, N)
         The min-norm solve's stated tolerance (relative change in the last refinement round).
     noise : float
+    sup : ndarray, shape (S, N)
+        ``max_[0,1] |f|`` of the min-norm interpolator (the height of its tallest spike).
     """
 
     ns: np.ndarray
@@ -1248,6 +1250,7 @@ class ReluRisk:
     spline_l2: np.ndarray
     change: np.ndarray
     noise: float
+    sup: np.ndarray
 
 
 def relu_data(n: int, seed: int, noise: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -1294,7 +1297,7 @@ def relu_risk(ns: Sequence[int], seeds: Sequence[int], noise: float = 1.0, progr
     ns = [validate.integer("ns", n, 2) for n in ns]
     seeds = validate.seeds(seeds)
     shape = (len(seeds), len(ns))
-    l1, l2, s1, s2, ch = (np.empty(shape) for _ in range(5))
+    l1, l2, s1, s2, ch, sup = (np.empty(shape) for _ in range(6))
     jobs = [(i, j) for i in range(len(seeds)) for j in range(len(ns))]
     bar = engine.progress_bar(len(jobs), progress, "min-norm ReLU interpolators")
     for i, j in jobs:
@@ -1304,8 +1307,10 @@ def relu_risk(ns: Sequence[int], seeds: Sequence[int], noise: float = 1.0, progr
         l1[i, j], l2[i, j] = f.norms()
         s1[i, j], s2[i, j] = linear_spline(x, y).norms()
         ch[i, j] = f.change
+        inside = f.knots[(f.knots >= 0) & (f.knots <= 1)]      # |f| is largest at a knot or an end
+        sup[i, j] = float(np.abs(f(np.concatenate([[0.0, 1.0], inside]))).max())
     bar.close()
-    return ReluRisk(np.asarray(ns), l1, l2, s1, s2, ch, noise)
+    return ReluRisk(np.asarray(ns), l1, l2, s1, s2, ch, noise, sup)
 
 
 def train_relu_network(x, y, width: int = 200, weight_decay: float = 1e-5, steps: int = 20000,
@@ -1469,7 +1474,6 @@ def explore(seed: int = 0, device: str | torch.device | None = None):
     -------
     companion.widgets.Explorer
     """
-    import ipywidgets as W
     from . import widgets
 
     def draw(kind, bandwidth, ridgeless, log_ridge, noise, n_max):
@@ -1492,11 +1496,10 @@ def explore(seed: int = 0, device: str | torch.device | None = None):
                         ha="center", va="center", wrap=True)
             return fig
 
-    look = dict(style={"description_width": "140px"}, layout=W.Layout(width="440px"))
     return widgets.Explorer(draw, {
-        "kind": W.Dropdown(options=list(KINDS), value="laplace", description="kernel", **look),
+        "kind": widgets.dropdown(KINDS, "laplace", "kernel"),
         "bandwidth": widgets.log_slider(1.0, 0.1, 3.0, "bandwidth b"),
-        "ridgeless": W.Checkbox(value=True, description="ridgeless (ridge 0)", **look),
+        "ridgeless": widgets.checkbox(True, "ridgeless (ridge 0)"),
         "log_ridge": widgets.slider(-1.0, -6.0, 1.0, 0.5, "log10 ridge"),
         "noise": widgets.slider(1.0, 0.0, 4.0, 0.25, "noise σ²"),
         "n_max": widgets.int_slider(1000, 200, 2000, 100, "largest n"),
@@ -1883,37 +1886,12 @@ SPLINE_L2_GROWTH_MAX = 1.3
 add a part that shrinks with n)."""
 
 
-def relu_sup(ns: Sequence[int], seeds: Sequence[int], noise: float = 1.0) -> np.ndarray:
-    """``max_[0,1] |f|`` of the min-norm interpolator, on the data of :func:`relu_risk`.
-
-    Parameters
-    ----------
-    ns, seeds : sequences of int
-        As for :func:`relu_risk`.
-    noise : float
-
-    Returns
-    -------
-    ndarray, shape (len(seeds), len(ns))
-    """
-    out = np.empty((len(seeds), len(ns)))
-    for i, seed in enumerate(seeds):
-        for j, n in enumerate(ns):
-            x, y = relu_data(n, seed * 100 + j, noise)
-            f = min_norm_interpolant(x, y)
-            inside = f.knots[(f.knots >= 0) & (f.knots <= 1)]
-            out[i, j] = float(np.abs(f(np.concatenate([[0.0, 1.0], inside]))).max())
-    return out
-
-
-def claims_relu(risk: ReluRisk, sup: np.ndarray) -> list:
+def claims_relu(risk: ReluRisk) -> list:
     """The ReLU claims, on medians over the seeds of ``risk``.
 
     Parameters
     ----------
     risk : ReluRisk
-    sup : ndarray, shape (S, N)
-        From :func:`relu_sup` with the same ns and seeds (or recomputed from the interpolants).
 
     Returns
     -------
@@ -1923,7 +1901,7 @@ def claims_relu(risk: ReluRisk, sup: np.ndarray) -> list:
 
     med = lambda v: np.median(v, axis=0)
     first, last = int(risk.ns[0]), int(risk.ns[-1])
-    l1, l2, sp, sp2 = med(risk.l1), med(risk.l2), med(sup), med(risk.spline_l2)
+    l1, l2, sp, sp2 = med(risk.l1), med(risk.l2), med(risk.sup), med(risk.spline_l2)
     return [
         Claim(f"min-norm ReLU: median L1 error at n = {last} over that at n = {first} (tempered)",
               float(l1[-1] / l1[0]), RELU_L1_GROWTH_MAX, "<=", percent=False,

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-__all__ = ["Explorer", "slider", "int_slider", "log_slider"]
+__all__ = ["Explorer", "slider", "int_slider", "log_slider", "dropdown", "checkbox"]
 
 def _look() -> dict:
     """Each slider gets its own style and layout objects (widgets never share mutable state)."""
@@ -39,6 +39,16 @@ def log_slider(value: float, low: float, high: float, label: str, step: float = 
     decades."""
     return W.FloatLogSlider(value=value, base=10, min=np.log10(low), max=np.log10(high), step=step,
                             description=label, readout_format=".3g", **_look())
+
+
+def dropdown(options, value, label: str) -> W.Dropdown:
+    """A choice among ``options`` with the book's layout."""
+    return W.Dropdown(options=list(options), value=value, description=label, **_look())
+
+
+def checkbox(value: bool, label: str) -> W.Checkbox:
+    """An on/off switch with the book's layout."""
+    return W.Checkbox(value=value, description=label, **_look())
 
 
 def _png(fig) -> str:
