@@ -86,6 +86,7 @@ def test_a_step_size_per_problem_equals_separate_runs():
     ({"a": 0.5}, "one step size per parameter group"), ({"a": 0.5, "b": 0.1, "c": 1.0}, "one step size per"),
     ({"a": -1.0, "b": 0.1}, r"step_size\['a'\] must be"), (0.0, "step_size must be"), (float("nan"), "step_size"),
     ({}, "at least one"), (True, "step_size must be"), ([0.1, -0.2], "step_size must be"),
+    ({"a": 0.0, "b": [0.0, 0.0]}, "at least one parameter group"),
     ([[0.1]], "1-D sequence"),
 ])
 def test_gd_rejects_bad_step_sizes(step_size, match):

@@ -363,6 +363,21 @@ def test_kernel_claims_fail_when_the_curves_say_otherwise():
         K.per_seed_curves(dict(good, benign=good["tempered"]), pred)
 
 
+@pytest.mark.parametrize("values, side", [
+    ([1.45, 1.42, 1.35, 1.29, 1.29, 1.28, 1.26, 1.25], "at least"),   # slowly falling: ratio 0.71
+    ([1.20, 1.20, 1.20, 1.25, 1.27, 1.28, 1.29, 1.29], "at most"),    # slowly rising: ratio 1.45
+])
+def test_tempered_trend_claim_catches_a_curve_that_is_not_flat(values, side):
+    # every other tempered claim holds on these curves (excess in [0.1, 0.5] from n = 500 on, within 0.05
+    # of the estimate from n = 1000 on): only the trend claim can catch them
+    B = K.BOOK_CURVES
+    curves = {"benign": _fake(B["benign"], [1.5, 1.3, 1.2, 1.16, 1.14, 1.13, 1.12, 1.11]),
+              "tempered": _fake(B["tempered"], values),
+              "catastrophic": _fake(B["catastrophic"], [1.5, 1.6, 2.0, 2.7, 3.4, 4.1, 5.5, 6.8])}
+    failed = [c.statement for c in claims.aggregate(K.per_seed_curves(curves, np.full(8, 1.25))) if not c.holds]
+    assert len(failed) == 1 and "flat" in failed[0] and side in failed[0]
+
+
 def test_relu_claims_fail_on_flat_curves():
     ns = np.array([32, 512])
     flat = K.ReluRisk(ns, np.ones((4, 2)), np.ones((4, 2)), np.ones((4, 2)), np.ones((4, 2)) * 0.7,

@@ -92,17 +92,19 @@ class UpdateRule(Protocol):
         """Move ``params`` in place."""
 
 
-def _check_step_size(name: str, value):
-    """A finite number > 0, or a non-empty 1-D sequence of them (one per problem)."""
+def _check_step_size(name: str, value, allow_zero: bool = False):
+    """A finite number > 0 (>= 0 with ``allow_zero``), or a non-empty 1-D sequence of them (one per problem)."""
+    bound = ">= 0" if allow_zero else "> 0"
+    low_ok = (lambda a: np.all(a >= 0)) if allow_zero else (lambda a: np.all(a > 0))
     if isinstance(value, (list, tuple, np.ndarray, torch.Tensor)):
         arr = np.asarray(value.cpu() if isinstance(value, torch.Tensor) else value, dtype=float)
-        if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-            raise ValueError(f"{name} must be a finite number > 0 or a 1-D sequence of them (one per problem); "
+        if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or not low_ok(arr):
+            raise ValueError(f"{name} must be a finite number {bound} or a 1-D sequence of them (one per problem); "
                              f"got {value!r}")
         return arr
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0 or a 1-D sequence of them (one per problem); "
+            or not np.isfinite(value) or not low_ok(np.asarray(value, dtype=float)):
+        raise ValueError(f"{name} must be a finite number {bound} or a 1-D sequence of them (one per problem); "
                          f"got {value!r}")
     return float(value)
 
@@ -114,9 +116,10 @@ class GD:
     Parameters
     ----------
     step_size : float, sequence, or mapping of str to either
-        One step size for every parameter group, or one per group (every group must be named). A
-        step size may also be a sequence of ``S`` values, one per problem of the batch, so that
-        configurations that differ only in their step size train together.
+        One step size for every parameter group (> 0), or one per group (every group must be named;
+        a group's step size may be 0, which freezes it, as long as some group's is not). A step size
+        may also be a sequence of ``S`` values, one per problem of the batch, so that configurations
+        that differ only in their step size train together.
     """
 
     step_size: float | Sequence[float] | Mapping[str, float | Sequence[float]]
@@ -126,8 +129,10 @@ class GD:
         if isinstance(self.step_size, Mapping):
             if not self.step_size:
                 raise ValueError("step_size must name at least one parameter group")
-            for name, value in self.step_size.items():
-                _check_step_size(f"step_size[{name!r}]", value)
+            sizes = [_check_step_size(f"step_size[{name!r}]", value, allow_zero=True)
+                     for name, value in self.step_size.items()]
+            if all(np.all(np.asarray(v) == 0) for v in sizes):
+                raise ValueError(f"step_size must be > 0 for at least one parameter group; got {dict(self.step_size)!r}")
         else:
             _check_step_size("step_size", self.step_size)
 
@@ -138,7 +143,8 @@ class GD:
             if missing or extra:
                 raise ValueError(f"step_size must give one step size per parameter group {sorted(params)}; "
                                  f"got {sorted(self.step_size)}")
-            sizes = {name: _check_step_size(f"step_size[{name!r}]", v) for name, v in self.step_size.items()}
+            sizes = {name: _check_step_size(f"step_size[{name!r}]", v, allow_zero=True)
+                     for name, v in self.step_size.items()}
         else:
             sizes = {name: _check_step_size("step_size", self.step_size) for name in params}
         for name, size in sizes.items():

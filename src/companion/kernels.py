@@ -36,7 +36,7 @@ __all__ = ["AGREEMENT_MIN_N", "KINDS", "MAX_CONDITION", "UntrustworthySolve", "S
            "predicted_curve", "growing_dimension", "gaussian_prediction", "DimensionRisk", "dimension_risk",
            "relu_cost_weight", "Interpolant", "min_norm_interpolant", "linear_spline", "ReluRisk", "relu_data",
            "relu_risk", "train_relu_network", "NumericsCheck", "numerics_check", "explore", "TEMPERED_EXCESS_MIN",
-           "TEMPERED_EXCESS_MAX", "TEMPERED_AGREEMENT", "BENIGN_RATIO", "BENIGN_EXCESS_MAX", "CATASTROPHIC_GROWTH",
+           "TEMPERED_EXCESS_MAX", "TEMPERED_TREND_MIN", "TEMPERED_TREND_MAX", "TEMPERED_AGREEMENT", "NULL_RATIO", "BENIGN_RATIO", "BENIGN_EXCESS_MAX", "CATASTROPHIC_GROWTH",
            "per_seed_curves", "RELU_L1_GROWTH_MAX", "RELU_L2_GROWTH_MIN", "RELU_SPIKE_GROWTH_MIN",
            "SPLINE_L2_GROWTH_MAX", "claims_relu", "DIMENSION_FIXED", "DIMENSION_NS",
            "DIMENSION_EXPONENT", "GROWING_RATIO_MAX", "DIMENSION_AGREEMENT", "per_seed_dimension",
@@ -1510,14 +1510,29 @@ def explore(seed: int = 0, device: str | torch.device | None = None):
 # The claims
 # ---------------------------------------------------------------------------------------------
 
+# Measured spreads quoted below: benchmarks/kernels_seed_robustness.py --seeds 200 230 (2026-11-23),
+# 30 seeds the chapter never uses, five label draws per seed.
+
 TEMPERED_EXCESS_MIN = 0.10
 """Tempered, bounded away from zero: the Laplace ridgeless excess risk stays at least 0.10 at every
-n >= 500. Eigenlearning predicts ``(E0 - 1) sigma^2`` with ``E0 -> d/(d-1) = 1.25`` on ``S^4``, so
-about 0.25; a benign method would head to 0."""
+n >= 500. Eigenlearning's estimate is ``(E0 - 1) sigma^2`` = 0.252-0.255 for n >= 500 (computed by
+:func:`predicted_curve`); for a pure power law ``lambda_i ~ i^(-alpha)`` E0 tends to ``alpha``, and
+on ``S^(d-1)`` with d = 5 the ambient dimension the Laplace spectrum approaches ``alpha = d/(d-1) =
+1.25``. A benign method would head to 0. Measured per seed: 0.219-0.268."""
 
 TEMPERED_EXCESS_MAX = 0.50
-"""Tempered, bounded: at most twice the predicted 0.25 at every n >= 500 (a catastrophic method
-grows past any bound)."""
+"""Tempered, bounded: at most twice the estimate (0.25) at every n >= 500. This only bounds the
+excess over the sizes we run; that a catastrophic method's risk grows without bound is the theory's
+statement, and in this chapter the catastrophic Gaussian curve is checked by its growth (below)."""
+
+TEMPERED_TREND_MIN = 0.8
+"""Tempered, flat: the Laplace excess risk at n = 4,000 over that at n = 500 lies in [0.8, 1.25].
+Eigenlearning predicts 0.99; a benign curve falls (the ridge-1 Gaussian's estimate gives 0.54 over
+the same sizes) and the catastrophic one grows. The band covers sampling error: on seeds 200-229 every
+per-seed excess at n >= 500 lay in 0.219-0.268, so a ratio of two of them lies in [0.82, 1.22]."""
+
+TEMPERED_TREND_MAX = 1.25
+"""Upper end of the band of :data:`TEMPERED_TREND_MIN`."""
 
 TEMPERED_AGREEMENT = 0.05
 """Laplace ridgeless: at every n >= :data:`AGREEMENT_MIN_N` the measured risk (mean over 5 label
@@ -1525,22 +1540,32 @@ draws, 2,000 test points) is within 0.05 of the eigenlearning estimate. The esti
 mean over draws of the training points; one seed's risk scatters around it by a standard deviation
 that shrinks with n (for the growing-dimension runs: 0.039 at n = 125, 0.008 at n = 1,000, 0.002 at
 n = 4,000 over seeds 100-129, while the mean over those 30 seeds was within 0.004 of the estimate at
-every n; benchmarks/kernels_seed_robustness.py, 2026-11-23)."""
+every n; benchmarks/kernels_seed_robustness.py, 2026-11-23). Measured per seed on seeds 200-229:
+at most 0.026."""
 
 AGREEMENT_MIN_N = 1000
 """The sizes from which one seed is compared with eigenlearning (see :data:`TEMPERED_AGREEMENT`); below
-it, single seeds scatter by up to 0.06 (Laplace) and 0.12 (growing dimension) around the estimate."""
+it, single seeds scatter by up to 0.06 (Laplace) and 0.12 (growing dimension) around the estimate
+(seeds 100-129)."""
 
 BENIGN_RATIO = 0.5
 """Benign: the Gaussian kernel with ridge 1 at n = 4,000 has at most half the excess risk it has at
-n = 250 (eigenlearning predicts 0.11 against 0.31, a ratio of 0.36) ..."""
+n = 250 (eigenlearning predicts 0.11 against 0.30, a ratio of 0.36; measured per seed 0.305-0.445) ..."""
 
 BENIGN_EXCESS_MAX = 0.20
-"""... and at most 0.20 excess risk at n = 4,000 (predicted 0.11), on its way to 0."""
+"""... and at most 0.20 excess risk at n = 4,000 (predicted 0.11, measured per seed 0.103-0.116), on
+its way to 0."""
 
 CATASTROPHIC_GROWTH = 2.0
 """Catastrophic: the ridgeless Gaussian risk at n = 4,000 is at least twice its value at n = 500,
-with every solve trusted (condition number below MAX_CONDITION) ..."""
+with every solve trusted (condition number below MAX_CONDITION); measured per seed 2.89-3.93. What
+the run shows is growth over n = 500-4,000; that the risk grows without bound is the theory's
+statement (the condition number limits how far we can follow it)."""
+
+NULL_RATIO = 1.0
+"""Worse than the null predictor: the predictor f = 0 has risk ``E[f*(x)^2] + sigma^2 = 1 + sigma^2``
+(the target ``sqrt(d) x_1`` has mean square 1 on the sphere), and a ridgeless Gaussian interpolant
+whose risk is above that has learned less than nothing."""
 
 
 def _at(curves: RiskCurves, n: int) -> np.ndarray:
@@ -1573,6 +1598,7 @@ def per_seed_curves(curves: dict, prediction: np.ndarray) -> list:
     big = tem.ns >= 500
     tem_excess = tem.risk[:, 0].mean(axis=2) - sigma2                    # (S, N)
     ben_excess = lambda n: _at(ben, n) - sigma2
+    tem_trend = (_at(tem, 4000) - sigma2) / (_at(tem, 500) - sigma2)
     cat_trusted = cat.trusted.all(axis=1)
     growth = np.where(cat_trusted, _at(cat, 4000) / _at(cat, 500), 0.0)
     null = np.where(cat_trusted, _at(cat, 4000) / (1 + sigma2), 0.0)
@@ -1581,6 +1607,10 @@ def per_seed_curves(curves: dict, prediction: np.ndarray) -> list:
                 tem_excess[:, big].min(axis=1), TEMPERED_EXCESS_MIN, ">=", percent=False),
         PerSeed("Laplace, ridgeless: excess risk at every n ≥ 500 (tempered: bounded)",
                 tem_excess[:, big].max(axis=1), TEMPERED_EXCESS_MAX, "<=", percent=False),
+        PerSeed("Laplace, ridgeless: excess risk at n = 4000 over that at n = 500 (tempered: flat, at least)",
+                tem_trend, TEMPERED_TREND_MIN, ">=", percent=False),
+        PerSeed("Laplace, ridgeless: excess risk at n = 4000 over that at n = 500 (tempered: flat, at most)",
+                tem_trend, TEMPERED_TREND_MAX, "<=", percent=False),
         PerSeed(f"Laplace, ridgeless: |measured − eigenlearning| at every n ≥ {AGREEMENT_MIN_N}",
                 np.abs(tem.risk[:, 0].mean(axis=2) - prediction[None, :])[:, tem.ns >= AGREEMENT_MIN_N].max(axis=1),
                 TEMPERED_AGREEMENT, "<=", percent=False),
@@ -1591,7 +1621,7 @@ def per_seed_curves(curves: dict, prediction: np.ndarray) -> list:
         PerSeed("Gaussian, ridgeless: risk at n = 4000 over that at n = 500, all solves trusted (catastrophic)",
                 growth, CATASTROPHIC_GROWTH, ">=", percent=False),
         PerSeed("Gaussian, ridgeless: risk at n = 4000 over the null predictor's (worse than predicting 0)",
-                null, 1.0, ">=", percent=False),
+                null, NULL_RATIO, ">=", percent=False),
     ]
 
 
@@ -1934,11 +1964,13 @@ DIMENSION_EXPONENT = 2.0 / 3.0
 
 GROWING_RATIO_MAX = 0.6
 """Growing dimension, benign: the excess risk at the largest n is at most 0.6 of that at the smallest
-(eigenlearning predicts 0.125 against 0.409, a ratio of 0.31)."""
+(eigenlearning predicts 0.125 against 0.409, a ratio of 0.31; measured per seed on seeds 200-229:
+0.27-0.36)."""
 
 DIMENSION_AGREEMENT = 0.05
 """Growing dimension: measured risk (mean over 5 label draws) within 0.05 of eigenlearning at every
-n >= :data:`AGREEMENT_MIN_N`, as for the Laplace kernel."""
+n >= :data:`AGREEMENT_MIN_N`, as for the Laplace kernel (measured per seed on seeds 200-229: at most
+0.017)."""
 
 
 def per_seed_dimension(fixed: RiskCurves, growing: DimensionRisk, growing_prediction: np.ndarray) -> list:
@@ -1964,7 +1996,7 @@ def per_seed_dimension(fixed: RiskCurves, growing: DimensionRisk, growing_predic
     over_null = np.where(f_ok, fixed.risk[:, 0, -1].mean(axis=1) / (1 + fixed.noise[0]), 0.0)
     return [
         PerSeed(f"Gaussian, fixed d = {fixed.config.dim}: risk at n = {fixed.ns[-1]} over the null predictor's, "
-                "solves trusted", over_null, 1.0, ">=", percent=False),
+                "solves trusted", over_null, NULL_RATIO, ">=", percent=False),
         PerSeed(f"Gaussian, d = ceil(n^(2/3)): excess risk at n = {growing.ns[-1]} over that at n = {growing.ns[0]} "
                 "(benign: falling)", (g[:, -1] - sigma2) / (g[:, 0] - sigma2), GROWING_RATIO_MAX, "<=", percent=False),
         PerSeed(f"Gaussian, d = ceil(n^(2/3)): |measured − eigenlearning| at every n ≥ {AGREEMENT_MIN_N}",

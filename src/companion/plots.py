@@ -60,10 +60,11 @@ def styled(draw):
     return wrapper
 
 
-def band(ax, steps, values, color, label, lw=1.8, ls="-"):
-    """Mean over seeds (axis 0) as a line, minimum to maximum over seeds as a band."""
+def band(ax, steps, values, color, label, lw=1.8, ls="-", marker=None):
+    """Mean over seeds (axis 0) as a line (with ``marker`` at each step, for short runs), minimum to
+    maximum over seeds as a band."""
     values = np.asarray(values)
-    ax.plot(steps, values.mean(axis=0), color=color, label=label, lw=lw, ls=ls)
+    ax.plot(steps, values.mean(axis=0), color=color, label=label, lw=lw, ls=ls, marker=marker)
     if values.shape[0] > 1:
         ax.fill_between(steps, values.min(axis=0), values.max(axis=0), color=color, alpha=0.2, lw=0)
 
@@ -144,7 +145,7 @@ def accuracy_curves(result, title: str | None = None, benign_level: float = 0.95
 
 
 def heatmap(ax, values, row_labels, col_labels, vmin=0.5, vmax=1.0, fmt="{:.0f}", scale=100.0, marks=None,
-            cmap="viridis", colorbar_label=None, text=None):
+            cmap="viridis", colorbar_label=None, text=None, colorbar=True):
     """A heat map with the value written in every cell (legible: 10-point numbers).
 
     Parameters
@@ -164,6 +165,9 @@ def heatmap(ax, values, row_labels, col_labels, vmin=0.5, vmax=1.0, fmt="{:.0f}"
     colorbar_label : str, optional
     text : ndarray of str, shape (rows, cols), optional
         What to write in each cell instead of the formatted value.
+    colorbar : bool
+        Draw a color bar beside the map (leave it off on all but one of several maps that share a
+        color range).
 
     Returns
     -------
@@ -190,7 +194,15 @@ def heatmap(ax, values, row_labels, col_labels, vmin=0.5, vmax=1.0, fmt="{:.0f}"
     ax.set_xticks(range(values.shape[1]), col_labels)
     ax.set_yticks(range(values.shape[0]), row_labels)
     ax.grid(False)
-    cbar = ax.figure.colorbar(im, ax=ax, fraction=0.05)
-    if colorbar_label:
-        cbar.set_label(colorbar_label)
+    if colorbar:
+        cbar = ax.figure.colorbar(im, ax=ax, fraction=0.05)
+        if colorbar_label:
+            cbar.set_label(colorbar_label)
     return im
+
+
+def corner_marks(ax, cells, symbol="×", color="#d62728"):
+    """A small ``symbol`` in the upper right corner of every cell of a :func:`heatmap` where
+    ``cells`` (bool, shape (rows, cols)) is True: a mark that leaves the cell's number legible."""
+    for i, j in zip(*np.nonzero(np.asarray(cells))):
+        ax.text(j + 0.38, i + 0.36, symbol, ha="right", va="top", fontsize=9, fontweight="bold", color=color)

@@ -13,7 +13,8 @@ import numpy as np
 from .. import attention
 from . import Feedback, evaluate_formula, is_number
 
-__all__ = ["ACCURACY_CASES", "CHECK_SEEDS", "step_one_accuracy", "largest_step_on_p", "noise_tokens_gap",
+__all__ = ["ACCURACY_CASES", "CHECK_SEEDS", "step_one_accuracy", "largest_step_on_p", "TOKEN_CASES",
+           "noise_tokens_threshold",
            "THRESHOLD_NS", "margin_threshold_formula"]
 
 CHECK_SEEDS = tuple(range(2000, 2100))
@@ -123,40 +124,81 @@ def largest_step_on_p(alpha_p, predicted, alpha_v: float = 0.1, device=None, low
                             else "smaller than it needs to be: there is room for a larger step.") + note)
 
 
-def noise_tokens_gap(predicted, tokens: int = 4, device=None) -> Feedback:
-    """Check a prediction of the clean-minus-flipped attention gap after step 2 with several noise
-    tokens per example (book configuration otherwise, 20 of the :data:`CHECK_SEEDS`).
+TOKEN_CASES = ((80, 1, 0.1), (80, 4, 0.25), (160, 2, 0.2), (40, 8, 0.1))
+"""(n, noise tokens per example K, eta) of the runs :func:`noise_tokens_threshold` compares a formula
+with. The noise rates differ so that ``1 - 2 eta`` and ``1 - eta`` give answers more than the
+tolerance apart."""
+
+
+def _bisect_snr(above: Callable[[float], bool], low: float, high: float, rounds: int) -> float:
+    """The SNR where ``above`` switches from False to True, by bisection on a logarithmic scale."""
+    for _ in range(rounds):
+        mid = float(np.sqrt(low * high))
+        low, high = (low, mid) if above(mid) else (mid, high)
+    return float(np.sqrt(low * high))
+
+
+def _step_one_switch(n: int, tokens: int, eta: float, seeds: Sequence[int], device) -> float:
+    """The SNR above which step 1 fits fewer than half of the flipped labels (pooled over ``seeds``)."""
+    base = attention.BOOK.replace(n=n, noise_rate=eta, noise_tokens=tokens, steps=1, n_test=1)
+
+    def above(value):
+        run = attention.train(attention.with_snr(base, value), seeds=seeds, device=device, record=[0, 1],
+                              progress=False)
+        fitted = (run.train_out[:, 1] * run.train_labels > 0)[run.flipped]
+        return fitted.mean() < 0.5
+
+    return _bisect_snr(above, 0.02, 3.0, 12)
+
+
+def noise_tokens_threshold(formula: Callable | None, tolerance: float = 0.12, device=None) -> Feedback:
+    """Check a formula for the SNR below which step 1 alone fits the flipped labels when every
+    example has ``K`` noise tokens, against the SNR where the share of flipped labels fitted at step 1
+    crosses 1/2 (bisection, 20 of the :data:`CHECK_SEEDS` pooled, book dimension), at every case of
+    :data:`TOKEN_CASES`. The measured switch lies 4-7% above the leading-order answer (given that an
+    example is flipped, its class's clean-minus-flipped count is one lower than on average), inside
+    the tolerance.
 
     Parameters
     ----------
-    predicted : float or None
-        The predicted gap (mean attention on the signal token, clean minus flipped training
-        examples), in [-1, 1].
-    tokens : int
-        Noise tokens per example.
+    formula : callable or None
+        ``formula(n, eta, K) -> float``.
+    tolerance : float
+        Largest relative difference accepted.
     device : str, torch.device or None
 
     Returns
     -------
     Feedback
     """
-    if predicted is None:
-        return Feedback(False, "write down your predicted gap (a number in [-1, 1]) and run the cell.")
-    if not is_number(predicted) or not -1 <= predicted <= 1:
-        return Feedback(False, f"predicted must be a number in [-1, 1]; got {predicted!r}.")
-    run = attention.train(attention.BOOK.replace(noise_tokens=tokens, n_test=500), seeds=CHECK_SEEDS[:20],
-                          device=device, progress=False)
-    groups = attention.attention_by_group(run, 2)
-    gap = float(np.nanmean(groups["clean"] - groups["flipped"]))
-    shown = (f"measured gap {gap:.3f}; training accuracy {run.train_acc[:, -1].min():.2f} (worst seed), clean test "
-             f"accuracy {run.test_acc[:, -1].mean():.3f} (mean), uniform attention would be {1 / (1 + tokens):.2f}")
-    if abs(predicted - gap) <= 0.1:
-        return Feedback(True, f"{shown}. With {tokens} noise tokens per example the memorization term of step 1 grows "
-                              "with the number of noise tokens, so v alone already fits the flipped labels after step 1 "
-                              "and p hardly needs to move.")
-    return Feedback(False, f"{shown}; your prediction {predicted:.3f} is off by more than 0.1. How large is the "
-                           "memorization term of one example after step 1 when its noise tokens carry "
-                           f"{tokens} times the norm?")
+    values, problem = evaluate_formula(formula, [(n, eta, k) for n, k, eta in TOKEN_CASES],
+                                       "n, eta, K", 1e-12)
+    if problem:
+        return problem
+    rows = [(n, k, predicted, _step_one_switch(n, k, eta, CHECK_SEEDS[:20], device))
+            for (n, k, eta), predicted in zip(TOKEN_CASES, values)]
+    table = "; ".join(f"n={n}, K={k}, η={eta:g}: yours {p:.3f}, measured {m:.3f}"
+                      for (n, k, eta), (*_, p, m) in zip(TOKEN_CASES, rows))
+    ratios = np.array([p / m for *_, p, m in rows])
+    if np.all(np.abs(ratios - 1) <= tolerance):
+        return Feedback(True, f"within {100 * tolerance:.0f}% in every case ({table}). With K tokens the attention "
+                              "is 1/(K+1) on each, and a training example's own noise tokens add up to about K d in "
+                              "its step-1 output against ρ² times its class's clean-minus-flipped count, about "
+                              "ρ² n(1 − 2η)/2: the threshold grows like √K.")
+    ks, etas = np.array([k for _, k, _ in TOKEN_CASES]), np.array([e for *_, e in TOKEN_CASES])
+    residual = np.log(ratios) - np.log(ratios).mean()
+    if abs(np.polyfit(np.log(ks), residual, 1)[0]) > 0.2:
+        return Feedback(False, f"your threshold grows with K at the wrong rate ({table}): how does the sum of an "
+                               "example's own noise terms ⟨Σₖ ξᵢₖ, Σₖ ξᵢₖ⟩ grow with K?")
+    if abs(np.polyfit(etas, residual, 1)[0]) > 0.5:
+        return Feedback(False, f"the noise rate enters differently ({table}): of a class's examples a fraction η is "
+                               "flipped; what is its clean-minus-flipped count?")
+    if np.ptp(np.log(ratios)) < 0.2:
+        return Feedback(False, f"right scaling, off by a factor of about {np.median(ratios):.2f} ({table}). Compare a "
+                               "flipped example's own-noise term with its class's signal term, as in the one-token "
+                               "derivation (the attention weight multiplies both alike).")
+    return Feedback(False, f"not within {100 * tolerance:.0f}% ({table}). Write a flipped example's step-1 output: "
+                           "its own noise tokens against its class's signal token, with v₁ from one step at p = 0.")
 
 
 THRESHOLD_NS = (20, 40, 80, 160)
@@ -173,10 +215,7 @@ def _switch_snr(n: int, seeds: Sequence[int], eta: float, low: float = 0.01, hig
                                                                    noise_rate=eta, n_test=1), seeds=seeds)
         return np.mean([h.patterns[b] != "noise/noise" for b in h.best]) > 0.5
 
-    for _ in range(rounds):
-        mid = float(np.sqrt(low * high))
-        low, high = (low, mid) if uses_signal(mid) else (mid, high)
-    return float(np.sqrt(low * high))
+    return _bisect_snr(uses_signal, low, high, rounds)
 
 
 def margin_threshold_formula(formula: Callable | None, eta: float = 0.1, tolerance: float = 0.15) -> Feedback:
