@@ -32,6 +32,8 @@ def main() -> None:
     start = time.perf_counter()
     cfg = attention.config_for(args.scale)
     book = attention.train(cfg, seeds=seeds, device=args.device, progress=False)
+    wide = attention.train(cfg.replace(step_size_v=attention.LARGE_STEP_V), seeds=seeds, device=args.device,
+                           progress=False)
     low = attention.train(attention.with_snr(cfg, attention.snr(attention.BOOK_LOW_SNR)), seeds=seeds,
                           device=args.device, progress=False)
     signals = list(attention.PHASE_SNRS * np.sqrt(cfg.dim))
@@ -49,7 +51,7 @@ def main() -> None:
     fates = attention.train(fate_cfg, seeds=seeds, device=args.device, record=engine.record_steps(fate_cfg.steps),
                             progress=False)
     fate_margins = attention.hard_attention_margin(fate_cfg, seeds=seeds)
-    per_seed = (attention.per_seed_two_steps(book) + attention.per_seed_low_snr(low) + attention.per_seed_phase(grid, grid_margins)
+    per_seed = (attention.per_seed_two_steps(book) + attention.per_seed_large_step_v(wide) + attention.per_seed_low_snr(low) + attention.per_seed_phase(grid, grid_margins)
                 + attention.per_seed_max_margin(margins, long_runs) + attention.per_seed_fates(fates, fate_margins))
     print(f"scale {args.scale!r}: {cfg}")
     print(f"seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} seeds) in {time.perf_counter() - start:.0f} s")

@@ -145,7 +145,9 @@ def test_the_two_step_claims_hold_and_fail_where_they_should():
                                       ("train_attention", (0, 1, 0), 0.6, "step 1: attention uniform"),
                                       ("train_attention", (0, 2, np.flatnonzero(run.flipped[0])[0]), 0.99,
                                        "step 2: attention on the signal"),
-                                      ("flipped_train_acc", (1, 1), 0.5, "step 1: flipped labels fitted")]:
+                                      ("train_out", (0, 1, np.flatnonzero(run.flipped[0])[0]),
+                                       run.train_labels[0, np.flatnonzero(run.flipped[0])[0]],
+                                       "step 1: flipped labels fitted")]:
         failed = [c.statement for c in A.claims_two_steps(perturbed(name, index, value)) if not c.holds]
         assert any(f.startswith(fails) for f in failed), (name, failed)
     # clean examples barely above the flipped ones: the ordering holds, the mean gap does not
@@ -335,3 +337,24 @@ def test_explorer_answers():
     assert set(ex.values()) == {"snr_value", "n", "noise_rate", "step_size_v", "step_size_p", "steps"}
     ex.controls["step_size_p"].value = 1.0
     assert "α_p = 1" in ex.figure.texts[0].get_text()
+
+
+def test_the_large_step_on_v_claim_follows_the_flipped_examples():
+    wide = A.train(A.BOOK.replace(step_size_v=A.LARGE_STEP_V, n_test=50), seeds=[0, 1, 2])
+    assert all(c.holds for c in A.claims_large_step_v(wide))
+    # a class that loses its flipped labels keeps its negative score: the claim must notice
+    moved = wide.flipped.copy()
+    moved[0] = False
+    failed = [c for c in A.claims_large_step_v(dataclasses.replace(wide, flipped=moved)) if not c.holds]
+    assert len(failed) == 1
+    with pytest.raises(ValueError, match="step_size_v = 0.1"):
+        A.claims_large_step_v(A.train(A.BOOK.replace(n_test=50), seeds=[0, 1, 2]))
+
+
+def test_the_direction_claim_fails_on_runs_that_stop_at_step_two():
+    keys = ("low", "middle", "high")
+    cfgs = {k: A.with_snr(A.BOOK.replace(n_test=50), A.LONG_SNRS[k]) for k in keys}
+    margins = {k: A.hard_attention_margin(c, seeds=[0, 1, 2]) for k, c in cfgs.items()}
+    short = {k: A.train(c, seeds=[0, 1, 2]) for k, c in cfgs.items()}          # 2 steps: no gap closed
+    failed = [c.statement for c in A.claims_max_margin(margins, short) if not c.holds]
+    assert any(f.startswith("long runs: 1 − that cosine") for f in failed)

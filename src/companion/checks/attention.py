@@ -117,10 +117,14 @@ def largest_step_on_p(alpha_p, predicted, alpha_v: float = 0.1, device=None, low
     note = (f" Measured: the largest step on p keeping 95% is about {low:.3g} (at step {alpha_v} on v); your "
             f"prediction {predicted:.3g} is {predicted / low:.2g} times it, your answer gives {mine:.3f}.")
     if 1 / 1.5 <= alpha_p / low <= 1.5:
-        return Feedback(True, "within a factor 1.5 of the largest step." + note + " A large step on p moves every "
-                              "example's attention towards the token with the larger value of y⟨v₁, x⟩, and after "
-                              "step 1 that is the noise token for many clean examples too.")
-    return Feedback(False, ("too large: the attention of clean examples moves to their noise tokens." if alpha_p > low
+        return Feedback(True, "within a factor 1.5 of the largest step." + note + " With a large step on v, step 1 "
+                              "fits the clean examples with large margins (tiny loss derivatives) and leaves the "
+                              "flipped ones badly wrong (derivatives near 1), so step 2's update of a class's signal "
+                              "score ⟨μ_c, p⟩ is dominated by its flipped examples and turns negative: every example "
+                              "of the class, fresh ones included, is pushed to its noise tokens, the further the "
+                              "larger the step on p.")
+    return Feedback(False, ("too large: fresh examples of classes whose signal score turned negative move to their "
+                            "noise tokens." if alpha_p > low
                             else "smaller than it needs to be: there is room for a larger step.") + note)
 
 
@@ -155,9 +159,9 @@ def noise_tokens_threshold(formula: Callable | None, tolerance: float = 0.12, de
     """Check a formula for the SNR below which step 1 alone fits the flipped labels when every
     example has ``K`` noise tokens, against the SNR where the share of flipped labels fitted at step 1
     crosses 1/2 (bisection, 20 of the :data:`CHECK_SEEDS` pooled, book dimension), at every case of
-    :data:`TOKEN_CASES`. The measured switch lies 4-7% above the leading-order answer (given that an
-    example is flipped, its class's clean-minus-flipped count is one lower than on average), inside
-    the tolerance.
+    :data:`TOKEN_CASES`. The measured switch lies up to about 6% above the leading-order answer
+    (given that an example is flipped, its class's clean-minus-flipped count is one lower than on
+    average), inside the tolerance.
 
     Parameters
     ----------
