@@ -1,0 +1,698 @@
+"""Privacy attacks that follow from implicit bias: KKT conditions, membership inference, reconstruction.
+
+Reads top-down like its chapter (in preparation):
+
+1. Data: scikit-learn's 8x8 digits (shipped with the package, nothing is downloaded), optionally
+   upsampled to 16x16, odd (+1) against even (-1), the training mean subtracted.
+2. Implicit bias: :func:`train_homogeneous` trains a bias-free ReLU network (homogeneous in its
+   parameters) by gradient descent on the logistic loss; :func:`kkt_residual` measures how far its
+   parameters are from a KKT point of the max-margin problem, with the multipliers fitted by
+   non-negative least squares.
+3. Membership inference from the output's size (:func:`membership_scores`).
+4. Reconstruction from the parameters alone (:func:`reconstruct`): candidate inputs and multipliers
+   fitted so that the parameters satisfy the stationarity equation
+   ``theta = sum_j lambda_j y_j grad_theta f(x_j)``, in the setting where it verifiably works: a
+   smooth network whose first layer is trained with weight decay to an exactly stationary point
+   (:func:`smooth_network`, :func:`train_stationary`); candidates are matched to images by
+   normalized cross-correlation (:func:`best_matches`).
+
+Every function that attacks a model accepts any ``torch.nn.Module`` mapping ``(N, input_dim)``
+inputs to ``(N,)`` or ``(N, 1)`` logits; the attacked parameters are those with ``requires_grad``
+set, unless a ``params`` argument names others.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import validate
+from .device import resolve_device
+
+__all__ = ["Digits", "digits", "smooth_network", "homogeneous_network", "train_stationary", "Stationary",
+           "train_homogeneous", "HomogeneousRun", "KKT", "kkt_residual", "membership_scores", "Reconstruction",
+           "reconstruct", "ncc", "best_matches"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Digits:
+    """A training set of digits and held-out digits of the same classes.
+
+    Attributes
+    ----------
+    X : torch.Tensor, shape (n, side * side)
+        Training images in [0, 1] minus the training mean (so inside [-1, 1]), float64.
+    y : torch.Tensor, shape (n,)
+        +1 for odd digits, -1 for even ones.
+    held_out : torch.Tensor, shape (m, side * side)
+        Other digits of the data set, with the same mean subtracted (a control for the attacks).
+    held_out_y : torch.Tensor, shape (m,)
+    mean : torch.Tensor, shape (side * side,)
+    side : int
+    """
+
+    X: torch.Tensor
+    y: torch.Tensor
+    held_out: torch.Tensor
+    held_out_y: torch.Tensor
+    mean: torch.Tensor
+    side: int
+
+
+def digits(n: int, seed: int, side: int = 16, held_out: int = 200, device=None) -> Digits:
+    """``n`` digits (half odd, half even), drawn per seed from scikit-learn's 8x8 set.
+
+    Parameters
+    ----------
+    n : int
+        Training images, even, at least 2.
+    seed : int
+    side : {8, 16}
+        Image side: 8 is the data set's own resolution, 16 upsamples bilinearly.
+    held_out : int
+        Held-out images (half odd, half even), disjoint from the training ones.
+    device : str, torch.device or None
+
+    Returns
+    -------
+    Digits
+    """
+    from sklearn.datasets import load_digits
+
+    n = validate.integer("n", n, 2)
+    if n % 2:
+        raise ValueError(f"n must be even (half odd, half even digits); got {n}")
+    validate.choice("side", side, (8, 16))
+    held_out = validate.integer("held_out", held_out, 0)
+    if held_out % 2:
+        raise ValueError(f"held_out must be even; got {held_out}")
+    data = load_digits()
+    images = torch.as_tensor(data.images / 16.0, dtype=torch.float64)          # (1797, 8, 8) in [0, 1]
+    if side == 16:
+        images = F.interpolate(images[:, None], size=(16, 16), mode="bilinear", align_corners=False)[:, 0]
+    flat = images.reshape(len(images), -1).clamp(0.0, 1.0)
+    labels = torch.as_tensor(np.where(data.target % 2 == 1, 1.0, -1.0), dtype=torch.float64)
+    rng = np.random.default_rng(seed)
+    odd, even = (rng.permutation(np.flatnonzero(labels.numpy() == s)) for s in (1.0, -1.0))
+    half, held = n // 2, held_out // 2
+    if half + held > min(len(odd), len(even)):
+        raise ValueError(f"n / 2 + held_out / 2 must be at most {min(len(odd), len(even))}; got {half + held}")
+    train_idx = np.concatenate([odd[:half], even[:half]])
+    held_idx = np.concatenate([odd[half:half + held], even[half:half + held]])
+    dev = resolve_device(device)
+    mean = flat[train_idx].mean(dim=0)
+    return Digits(X=(flat[train_idx] - mean).to(dev), y=labels[train_idx].to(dev),
+                  held_out=(flat[held_idx] - mean).to(dev), held_out_y=labels[held_idx].to(dev), mean=mean.to(dev),
+                  side=side)
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+# ---------------------------------------------------------------------------------------------
+
+def smooth_network(input_dim: int, widths: Sequence[int] = (200, 200), beta: float = 10.0, seed: int = 0,
+                   train_first_only: bool = True, device=None) -> torch.nn.Sequential:
+    """A softplus MLP with a bias in its first layer only, float64, PyTorch's default initialization.
+
+    Parameters
+    ----------
+    input_dim : int
+    widths : sequence of int
+        Hidden widths.
+    beta : float
+        Softplus sharpness (``softplus(beta z) / beta``; large beta approaches the ReLU).
+    seed : int
+    train_first_only : bool
+        Freeze every layer but the first (the setting in which reconstruction verifiably works).
+    device : str, torch.device or None
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Maps ``(N, input_dim)`` to ``(N, 1)``.
+    """
+    input_dim = validate.integer("input_dim", input_dim, 1)
+    widths = [validate.integer("widths", w, 1) for w in widths]
+    if not widths:
+        raise ValueError("widths must name at least one hidden layer")
+    validate.positive("beta", beta)
+    torch.manual_seed(seed)
+    layers, fan_in = [], input_dim
+    for k, w in enumerate(widths):
+        layers += [torch.nn.Linear(fan_in, w, bias=(k == 0)), torch.nn.Softplus(beta=beta)]
+        fan_in = w
+    layers.append(torch.nn.Linear(fan_in, 1, bias=False))
+    model = torch.nn.Sequential(*layers).to(dtype=torch.float64, device=resolve_device(device))
+    if train_first_only:
+        for p in list(model.parameters())[2:]:
+            p.requires_grad_(False)
+    return model
+
+
+def homogeneous_network(input_dim: int, widths: Sequence[int] = (1000,), seed: int = 0, init_scale: float = 1.0,
+                        device=None) -> torch.nn.Sequential:
+    """A bias-free ReLU MLP: ``f(c theta; x) = c^L f(theta; x)`` with ``L = len(widths) + 1``.
+
+    Parameters
+    ----------
+    input_dim : int
+    widths : sequence of int
+    seed : int
+    init_scale : float
+        Every weight is PyTorch's default initialization times this (a small scale starts training
+        in the rich regime).
+    device : str, torch.device or None
+
+    Returns
+    -------
+    torch.nn.Sequential
+        float64, ``(N, input_dim) -> (N, 1)``.
+    """
+    input_dim = validate.integer("input_dim", input_dim, 1)
+    widths = [validate.integer("widths", w, 1) for w in widths]
+    validate.positive("init_scale", init_scale)
+    torch.manual_seed(seed)
+    layers, fan_in = [], input_dim
+    for w in widths:
+        layers += [torch.nn.Linear(fan_in, w, bias=False), torch.nn.ReLU()]
+        fan_in = w
+    layers.append(torch.nn.Linear(fan_in, 1, bias=False))
+    model = torch.nn.Sequential(*layers).to(dtype=torch.float64, device=resolve_device(device))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(init_scale)
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers shared by the attacks: logits, attacked parameters, inputs
+# ---------------------------------------------------------------------------------------------
+
+def _module(model) -> torch.nn.Module:
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module mapping (N, input_dim) to (N,) or (N, 1); "
+                         f"got {type(model).__name__}")
+    return model
+
+
+def _params(model, params) -> list[torch.Tensor]:
+    chosen = [p for p in model.parameters() if p.requires_grad] if params is None else list(params)
+    if not chosen:
+        raise ValueError("params must name at least one tensor (the model has no parameter with requires_grad set)")
+    for p in chosen:
+        if not isinstance(p, torch.Tensor) or not p.is_floating_point():
+            raise ValueError(f"params must be floating-point tensors; got {type(p).__name__}")
+    return chosen
+
+
+def _logits(model, X: torch.Tensor) -> torch.Tensor:
+    out = model(X)
+    if out.ndim == 2 and out.shape[1] == 1:
+        out = out[:, 0]
+    if out.ndim != 1 or out.shape[0] != X.shape[0]:
+        raise ValueError(f"model must map (N, input_dim) inputs to (N,) or (N, 1) logits; got output shape "
+                         f"{tuple(model(X).shape)} for input shape {tuple(X.shape)}")
+    return out
+
+
+def _inputs(name: str, X, model) -> torch.Tensor:
+    ref = next(iter(model.parameters()), None)
+    X = torch.as_tensor(X, dtype=ref.dtype if ref is not None else torch.float64,
+                        device=ref.device if ref is not None else None)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (N, input_dim) with N >= 1; got {tuple(X.shape)}")
+    if not torch.isfinite(X).all():
+        raise ValueError(f"{name} must be finite")
+    return X
+
+
+def _labels(name: str, y, X: torch.Tensor) -> torch.Tensor:
+    y = torch.as_tensor(y, dtype=X.dtype, device=X.device).reshape(-1)
+    if y.shape[0] != X.shape[0] or not bool(((y == 1) | (y == -1)).all()):
+        raise ValueError(f"{name} must hold {X.shape[0]} labels in {{-1, +1}}; got shape {tuple(y.shape)}")
+    return y
+
+
+def _flat(tensors) -> torch.Tensor:
+    return torch.cat([t.reshape(-1) for t in tensors])
+
+
+# ---------------------------------------------------------------------------------------------
+# Training to a stationary point (weight decay) and to the max-margin direction (no weight decay)
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Stationary:
+    """What :func:`train_stationary` reached.
+
+    Attributes
+    ----------
+    residual : float
+        ``||grad of the regularized loss|| / (weight_decay ||theta||)``: the relative distance of
+        ``theta`` from ``sum_i mu_i y_i grad f(x_i)`` with ``mu_i = sigmoid(-y_i f_i) / (n wd)``.
+    train_acc : float
+    loss : float
+        The regularized loss at the end.
+    multipliers : torch.Tensor, shape (n,)
+        ``mu_i``.
+    """
+
+    residual: float
+    train_acc: float
+    loss: float
+    multipliers: torch.Tensor
+
+
+def train_stationary(model, X, y, weight_decay: float = 1e-3, gd_steps: int = 300, step_size: float = 0.5,
+                     lbfgs_iterations: int = 1000, params=None) -> Stationary:
+    """Train ``model`` in place to a stationary point of the mean logistic loss plus
+    ``(weight_decay / 2) ||theta||^2`` over the trained parameters: gradient descent, then L-BFGS.
+
+    At a stationary point ``theta = sum_i mu_i y_i grad_theta f(x_i)`` with
+    ``mu_i = sigmoid(-y_i f(x_i)) / (n weight_decay)`` exactly: the equation the reconstruction
+    attack solves for the inputs.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : array_like, shape (n, input_dim)
+    y : array_like, shape (n,)
+        Labels in {-1, +1}.
+    weight_decay : float
+    gd_steps : int
+    step_size : float
+    lbfgs_iterations : int
+    params : sequence of torch.Tensor, optional
+        The trained parameters (default: those with ``requires_grad``).
+
+    Returns
+    -------
+    Stationary
+    """
+    model = _module(model)
+    X = _inputs("X", X, model)
+    y = _labels("y", y, X)
+    wd = validate.positive("weight_decay", weight_decay)
+    gd_steps = validate.integer("gd_steps", gd_steps, 0)
+    validate.positive("step_size", step_size)
+    lbfgs_iterations = validate.integer("lbfgs_iterations", lbfgs_iterations, 0)
+    theta = _params(model, params)
+
+    def objective():
+        return F.softplus(-y * _logits(model, X)).mean() + 0.5 * wd * sum((p * p).sum() for p in theta)
+
+    for _ in range(gd_steps):
+        grads = torch.autograd.grad(objective(), theta)
+        with torch.no_grad():
+            for p, g in zip(theta, grads):
+                p -= step_size * g
+    if lbfgs_iterations:
+        opt = torch.optim.LBFGS(theta, lr=1.0, max_iter=lbfgs_iterations, history_size=50,
+                                tolerance_grad=1e-14, tolerance_change=1e-16, line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            value = objective()
+            value.backward()
+            return value
+
+        opt.step(closure)
+    value = objective()
+    grads = torch.autograd.grad(value, theta)
+    with torch.no_grad():
+        out = _logits(model, X)
+        norm = _flat(theta).norm()
+        residual = float(_flat(grads).norm() / (wd * norm)) if norm > 0 else float("inf")
+        return Stationary(residual=residual, train_acc=float((out * y > 0).double().mean()), loss=float(value),
+                          multipliers=torch.sigmoid(-y * out) / (len(y) * wd))
+
+
+@dataclass
+class HomogeneousRun:
+    """A homogeneous network trained by :func:`train_homogeneous`, and what was recorded.
+
+    Attributes
+    ----------
+    model : torch.nn.Sequential
+        The trained network.
+    steps : ndarray of int, shape (R,)
+    loss : ndarray, shape (R,)
+    normalized_margin : ndarray, shape (R,)
+        ``min_i y_i f(x_i) / ||theta||^L``.
+    train_acc : ndarray, shape (R,)
+    degree : int
+        ``L``.
+    """
+
+    model: torch.nn.Sequential
+    steps: np.ndarray
+    loss: np.ndarray
+    normalized_margin: np.ndarray
+    train_acc: np.ndarray
+    degree: int
+
+
+def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000, step_size: float = 0.1,
+                      seed: int = 0, init_scale: float = 1.0, normalized: bool = False,
+                      record: Sequence[int] | None = None, device=None) -> HomogeneousRun:
+    """Gradient descent on the mean logistic loss of a bias-free ReLU network from
+    :func:`homogeneous_network`.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, input_dim)
+    y : array_like, shape (n,)
+        Labels in {-1, +1}.
+    widths : sequence of int
+    steps : int
+    step_size : float
+    seed : int
+    init_scale : float
+    normalized : bool
+        Divide each step by the current loss (loss-normalized step sizes: the steps stay large as the
+        loss vanishes, which speeds up the convergence in direction).
+    record : sequence of int, optional
+        Steps to record (default: about 40, log-spaced).
+    device : str, torch.device or None
+
+    Returns
+    -------
+    HomogeneousRun
+    """
+    from . import engine
+
+    dev = resolve_device(device)
+    X = torch.as_tensor(X, dtype=torch.float64, device=dev)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must have shape (n, input_dim) with n >= 1; got {tuple(X.shape)}")
+    y = _labels("y", y, X)
+    steps = validate.integer("steps", steps, 1)
+    validate.positive("step_size", step_size)
+    model = homogeneous_network(X.shape[1], widths, seed=seed, init_scale=init_scale, device=dev)
+    record = engine.record_steps(steps) if record is None else np.asarray(sorted(set(int(s) for s in record)))
+    if record.size == 0 or record[0] < 0 or record[-1] > steps:
+        raise ValueError(f"record must hold steps in [0, {steps}]; got {record.tolist()}")
+    theta = list(model.parameters())
+    degree = len(theta)
+    rows = []
+    for step in range(steps + 1):
+        out = _logits(model, X)
+        loss = F.softplus(-y * out).mean()
+        if step in record:
+            with torch.no_grad():
+                norm = _flat(theta).norm()
+                rows.append((step, float(loss), float((y * out).min() / norm ** degree),
+                             float((y * out > 0).double().mean())))
+        if step == steps:
+            break
+        grads = torch.autograd.grad(loss, theta)
+        value = float(loss.detach())
+        if normalized and not value > 1e-250:
+            raise FloatingPointError(f"the loss underflowed ({value!r}) at step {step}, so a loss-normalized step is "
+                                     "undefined; use fewer steps, a smaller step_size or normalized=False")
+        scale = step_size / value if normalized else step_size
+        with torch.no_grad():
+            for p, g in zip(theta, grads):
+                p -= scale * g
+    arr = np.array(rows)
+    return HomogeneousRun(model=model, steps=arr[:, 0].astype(int), loss=arr[:, 1], normalized_margin=arr[:, 2],
+                          train_acc=arr[:, 3], degree=degree)
+
+
+# ---------------------------------------------------------------------------------------------
+# The KKT conditions
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class KKT:
+    """How far ``theta`` is from a KKT point of the max-margin problem, on a given training set.
+
+    Attributes
+    ----------
+    residual : float
+        ``||theta - sum_i lambda_i y_i grad f(x_i)|| / ||theta||`` with ``lambda >= 0`` fitted by
+        non-negative least squares.
+    multipliers : ndarray, shape (n,)
+        The fitted ``lambda``.
+    margins : ndarray, shape (n,)
+        ``y_i f(x_i)`` divided by the smallest of them (1 on the margin). Complementary slackness
+        asks ``lambda_i = 0`` wherever this exceeds 1.
+    """
+
+    residual: float
+    multipliers: np.ndarray
+    margins: np.ndarray
+
+
+def _per_example_gradients(model, X, theta) -> torch.Tensor:
+    rows = []
+    for i in range(X.shape[0]):
+        g = torch.autograd.grad(_logits(model, X[i:i + 1])[0], theta)
+        rows.append(_flat(g))
+    return torch.stack(rows)                                   # (n, P)
+
+
+def kkt_residual(model, X, y, params=None) -> KKT:
+    """The KKT residual of ``model``'s parameters on the training set ``(X, y)``.
+
+    Fits ``lambda >= 0`` minimizing ``||theta - sum_i lambda_i y_i grad_theta f(x_i)||`` (scipy's NNLS
+    on the per-example gradients, float64) and reports the relative residual. The stationarity
+    equation is homogeneous in the scale of ``theta`` for a homogeneous network, so the residual
+    measures the direction.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : array_like, shape (n, input_dim)
+    y : array_like, shape (n,)
+        Labels in {-1, +1}.
+    params : sequence of torch.Tensor, optional
+        The parameters ``theta`` (default: those with ``requires_grad``).
+
+    Returns
+    -------
+    KKT
+    """
+    from scipy.optimize import nnls
+
+    model = _module(model)
+    X = _inputs("X", X, model)
+    y = _labels("y", y, X)
+    theta = _params(model, params)
+    J = _per_example_gradients(model, X, theta)               # (n, P)
+    with torch.no_grad():
+        t = _flat(theta)
+        A = (y[:, None] * J).T.double().cpu().numpy()          # (P, n)
+        b = t.double().cpu().numpy()
+        lam, res = nnls(A, b, maxiter=50 * A.shape[1])
+        margins = (y * _logits(model, X)).double().cpu().numpy()
+    norm = float(np.linalg.norm(b))
+    if norm == 0:
+        raise ValueError("the parameters are all zero: the KKT residual is undefined")
+    low = margins.min()
+    return KKT(residual=float(res / norm), multipliers=lam,
+               margins=margins / low if low > 0 else np.full_like(margins, np.nan))
+
+
+# ---------------------------------------------------------------------------------------------
+# Membership inference
+# ---------------------------------------------------------------------------------------------
+
+def membership_scores(model, X, y=None, kind: str = "margin") -> np.ndarray:
+    """Membership scores: higher means more likely a training point.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : array_like, shape (N, input_dim)
+    y : array_like, shape (N,), optional
+        Labels in {-1, +1}; needed by ``kind="loss"``.
+    kind : {"margin", "loss"}
+        "margin": ``|f(x)|`` (Smorodinsky et al.: a trained network near a KKT point puts its training
+        points on the margin, while fresh points in high dimension get outputs near 0; no label
+        needed). "loss": minus the logistic loss ``log(1 + exp(-y f(x)))``, the standard
+        loss-threshold baseline.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+    """
+    model = _module(model)
+    X = _inputs("X", X, model)
+    validate.choice("kind", kind, ("margin", "loss"))
+    with torch.no_grad():
+        out = _logits(model, X)
+        if kind == "margin":
+            return out.abs().double().cpu().numpy()
+        if y is None:
+            raise ValueError('y must be given for kind="loss"')
+        y = _labels("y", y, X)
+        return (-F.softplus(-y * out)).double().cpu().numpy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reconstruction from the parameters
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Reconstruction:
+    """Candidates found by :func:`reconstruct`.
+
+    Attributes
+    ----------
+    candidates : torch.Tensor, shape (n_candidates, input_dim)
+    labels : torch.Tensor, shape (n_candidates,)
+        The label each candidate was given (half +1, half -1).
+    multipliers : torch.Tensor, shape (n_candidates,)
+    loss : float
+        ``||theta - sum_j lambda_j y_j grad f(x_j)||^2 / ||theta||^2`` at the end.
+    history : ndarray, shape (R,)
+        That loss along the first stage, every 100 steps.
+    """
+
+    candidates: torch.Tensor
+    labels: torch.Tensor
+    multipliers: torch.Tensor
+    loss: float
+    history: np.ndarray
+
+
+def reconstruct(model, n_candidates: int = 40, input_dim: int | None = None, steps: int = 2000,
+                lbfgs_iterations: int = 2000, seed: int = 0, params=None, box: tuple[float, float] = (-1.0, 1.0),
+                init_scale: float = 0.004, lr_x: float = 0.3, lr_lambda: float = 0.03,
+                lambda_min: float = 0.2) -> Reconstruction:
+    """Candidate training inputs read off the parameters alone (Haim et al. 2022, in the
+    weight-decay form of Buzaglo et al. 2023).
+
+    Minimizes ``||theta - sum_j lambda_j y_j grad_theta f(x_j)||^2 / ||theta||^2`` over candidate
+    inputs ``x_j`` and multipliers ``lambda_j = s l_j`` (``s = ||theta||^2 / n_candidates``, the
+    multipliers' natural scale), plus a penalty keeping ``x`` in ``box`` and one keeping ``l_j`` above
+    ``lambda_min``: SGD with momentum 0.9 for ``steps`` steps, then L-BFGS on ``x`` and ``l`` jointly.
+    The sum over candidates is one backward pass (the gradient of ``sum_j lambda_j y_j f(x_j)``), so
+    no per-example gradient is formed; the loss is differentiated through it.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(N, input_dim)`` to ``(N,)`` or ``(N, 1)``; twice differentiable (a smooth activation)
+        for the attack to find the training points (with a ReLU the input gradients vanish).
+    n_candidates : int
+        Even; half the candidates are labelled +1, half -1.
+    input_dim : int, optional
+        Default: read off the first ``torch.nn.Linear`` of the model.
+    steps, lbfgs_iterations : int
+    seed : int
+    params : sequence of torch.Tensor, optional
+        ``theta`` (default: the parameters with ``requires_grad``).
+    box : (float, float)
+        The input range assumed by the attack.
+    init_scale, lr_x, lr_lambda, lambda_min : float
+        The candidates' initial standard deviation, the two learning rates, the multipliers' floor
+        (in units of ``s``).
+
+    Returns
+    -------
+    Reconstruction
+    """
+    model = _module(model)
+    n_candidates = validate.integer("n_candidates", n_candidates, 2)
+    if n_candidates % 2:
+        raise ValueError(f"n_candidates must be even (half labelled +1, half -1); got {n_candidates}")
+    if input_dim is None:
+        first = next((m for m in model.modules() if isinstance(m, torch.nn.Linear)), None)
+        if first is None:
+            raise ValueError("input_dim must be given for a model without a torch.nn.Linear layer")
+        input_dim = first.in_features
+    input_dim = validate.integer("input_dim", input_dim, 1)
+    steps = validate.integer("steps", steps, 0)
+    lbfgs_iterations = validate.integer("lbfgs_iterations", lbfgs_iterations, 0)
+    low, high = (float(b) for b in box)
+    if not low < high:
+        raise ValueError(f"box must be (low, high) with low < high; got {box!r}")
+    for name, value in (("init_scale", init_scale), ("lr_x", lr_x), ("lr_lambda", lr_lambda)):
+        validate.positive(name, value)
+    validate.positive("lambda_min", lambda_min, allow_zero=True)
+    theta = [p.detach() for p in _params(model, params)]
+    live = _params(model, params)
+    ref = theta[0]
+    target = _flat(theta)
+    sq = float((target * target).sum())
+    if sq == 0:
+        raise ValueError("the attacked parameters are all zero: there is nothing to reconstruct from")
+    scale = sq / n_candidates
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    x = (init_scale * torch.randn(n_candidates, input_dim, generator=gen, dtype=torch.float64)).to(ref)
+    x.requires_grad_(True)
+    l = torch.rand(n_candidates, generator=gen, dtype=torch.float64).to(ref).requires_grad_(True)
+    labels = torch.cat([torch.ones(n_candidates // 2), -torch.ones(n_candidates // 2)]).to(ref)
+
+    def stationarity():
+        out = _logits(model, x)
+        combo = torch.autograd.grad((scale * l * labels * out).sum(), live, create_graph=True)
+        return ((target - _flat(combo)) ** 2).sum() / sq
+
+    def objective():
+        fit = stationarity()
+        box_penalty = (F.relu(x - high) ** 2 + F.relu(low - x) ** 2).sum()
+        return fit + box_penalty + 5.0 * (F.relu(lambda_min - l) ** 2).sum(), fit
+
+    history = []
+    opt = torch.optim.SGD([{"params": [x], "lr": lr_x}, {"params": [l], "lr": lr_lambda}], momentum=0.9)
+    def backward():                     # gradients for x and l only (not for the attacked parameters)
+        total, fit = objective()
+        x.grad, l.grad = torch.autograd.grad(total, [x, l])
+        return total, fit
+
+    for step in range(steps):
+        total, fit = backward()
+        opt.step()
+        if step % 100 == 0:
+            history.append(float(fit.detach()))
+    if lbfgs_iterations:
+        lbfgs = torch.optim.LBFGS([x, l], lr=1.0, max_iter=lbfgs_iterations, history_size=50, tolerance_grad=1e-14,
+                                  tolerance_change=1e-18, line_search_fn="strong_wolfe")
+        lbfgs.step(lambda: backward()[0])
+    final = float(stationarity().detach())
+    if not np.isfinite(final):
+        raise FloatingPointError("the attack diverged (non-finite stationarity loss); lower lr_x or lr_lambda")
+    return Reconstruction(candidates=x.detach(), labels=labels, multipliers=(scale * l).detach(), loss=final,
+                          history=np.asarray(history))
+
+
+def ncc(a, b) -> torch.Tensor:
+    """Normalized cross-correlation between every row of ``a`` (m, D) and every row of ``b`` (k, D):
+    the cosine of the mean-centred rows, shape (m, k)."""
+    a = torch.as_tensor(a, dtype=torch.float64)
+    b = torch.as_tensor(b, dtype=torch.float64, device=a.device)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b must have shapes (m, D) and (k, D); got {tuple(a.shape)} and {tuple(b.shape)}")
+    a = a - a.mean(dim=1, keepdim=True)
+    b = b - b.mean(dim=1, keepdim=True)
+    a = a / a.norm(dim=1, keepdim=True).clamp_min(1e-300)
+    b = b / b.norm(dim=1, keepdim=True).clamp_min(1e-300)
+    return a @ b.T
+
+
+def best_matches(images, candidates) -> tuple[np.ndarray, np.ndarray]:
+    """For every image, its best normalized cross-correlation with a candidate, and which candidate.
+
+    Parameters
+    ----------
+    images : array_like, shape (m, D)
+    candidates : array_like, shape (k, D)
+
+    Returns
+    -------
+    score : ndarray, shape (m,)
+    index : ndarray of int, shape (m,)
+    """
+    c = ncc(images, candidates)
+    score, index = c.max(dim=1)
+    return score.cpu().numpy(), index.cpu().numpy()

@@ -1,0 +1,136 @@
+"""Tests of companion.privacy against plain computations (explicit per-example gradients, float64)."""
+import numpy as np
+import pytest
+import torch
+
+from companion import privacy as P
+
+
+def _explicit_combination(model, X, coef, theta):
+    """sum_i coef_i grad_theta f(x_i), one example at a time (the plain reference)."""
+    total = [torch.zeros_like(t) for t in theta]
+    for i in range(X.shape[0]):
+        grads = torch.autograd.grad(model(X[i:i + 1]).reshape(()), theta)
+        for acc, g in zip(total, grads):
+            acc += coef[i] * g
+    return torch.cat([t.reshape(-1) for t in total])
+
+
+@pytest.fixture(scope="module")
+def stationary():
+    data = P.digits(10, seed=3, side=8, held_out=20)
+    model = P.smooth_network(64, widths=(60, 60), seed=1)
+    result = P.train_stationary(model, data.X, data.y, weight_decay=1e-3, gd_steps=200, lbfgs_iterations=500)
+    return data, model, result
+
+
+def test_digits_are_balanced_centred_and_disjoint():
+    data = P.digits(20, seed=0, side=16, held_out=40)
+    assert data.X.shape == (20, 256) and data.held_out.shape == (40, 256) and data.side == 16
+    assert data.y.sum() == 0 and data.held_out_y.sum() == 0
+    torch.testing.assert_close(data.X.mean(dim=0), torch.zeros(256, dtype=torch.float64), atol=1e-12, rtol=0)
+    assert data.X.abs().max() <= 1 and data.held_out.abs().max() <= 1
+    assert P.ncc(data.X, data.held_out).max() < 1 - 1e-9          # no training image among the held-out ones
+    again = P.digits(20, seed=0, side=16, held_out=40)
+    assert torch.equal(again.X, data.X)                             # deterministic given the seed
+    with pytest.raises(ValueError, match="n must be even"):
+        P.digits(7, seed=0)
+    with pytest.raises(ValueError, match="side"):
+        P.digits(8, seed=0, side=12)
+
+
+def test_smooth_network_trains_its_first_layer_only():
+    model = P.smooth_network(64, widths=(30, 20), seed=0)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    assert [tuple(p.shape) for p in trained] == [(30, 64), (30,)]
+    assert model(torch.zeros(5, 64, dtype=torch.float64)).shape == (5, 1)
+
+
+def test_train_stationary_reaches_the_stationarity_equation(stationary):
+    data, model, result = stationary
+    assert result.residual < 1e-5 and result.train_acc == 1.0
+    theta = [p for p in model.parameters() if p.requires_grad]
+    combo = _explicit_combination(model, data.X, result.multipliers * data.y, theta)
+    flat = torch.cat([t.reshape(-1) for t in theta]).detach()
+    assert float((flat - combo).norm() / flat.norm()) < 1e-5       # theta = sum_i mu_i y_i grad f(x_i), explicitly
+
+
+def test_kkt_residual_finds_the_stationary_multipliers(stationary):
+    data, model, result = stationary
+    kkt = P.kkt_residual(model, data.X, data.y)
+    assert kkt.residual < 1e-5
+    np.testing.assert_allclose(kkt.multipliers, result.multipliers.numpy(), rtol=1e-3)
+    assert kkt.margins.min() == pytest.approx(1.0)
+
+
+def test_kkt_residual_is_large_for_an_untrained_network_and_accepts_plain_modules():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(20, 50, bias=False), torch.nn.ReLU(),
+                                torch.nn.Linear(50, 1, bias=False)).double()
+    X = torch.randn(8, 20, dtype=torch.float64)
+    y = torch.tensor([1.0, -1.0] * 4, dtype=torch.float64)
+    assert P.kkt_residual(model, X, y).residual > 0.5
+    with pytest.raises(ValueError, match="y must hold 8 labels"):
+        P.kkt_residual(model, X, torch.zeros(8))
+    with pytest.raises(ValueError, match="X must have shape"):
+        P.kkt_residual(model, X[0], y)
+    with pytest.raises(ValueError, match="model must be a torch.nn.Module"):
+        P.kkt_residual(lambda x: x, X, y)
+
+
+def test_gradient_descent_raises_the_margin_and_lowers_the_kkt_residual():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((16, 40)) / np.sqrt(40)
+    y = np.where(rng.random(16) < 0.5, 1.0, -1.0)
+    run = P.train_homogeneous(X, y, widths=(80,), steps=3000, step_size=0.5, seed=0)
+    separated = np.argmax(run.train_acc == 1.0)
+    assert run.train_acc[-1] == 1.0 and run.steps[separated] <= 300
+    assert np.all(np.diff(run.normalized_margin[separated:]) > 0)     # rising after separation (Lyu and Li)
+    early = P.train_homogeneous(X, y, widths=(80,), steps=300, step_size=0.5, seed=0)
+    assert P.kkt_residual(run.model, X, y).residual < P.kkt_residual(early.model, X, y).residual
+    with pytest.raises(FloatingPointError, match="underflowed"):
+        P.train_homogeneous(X, y, widths=(80,), steps=3000, step_size=0.05, seed=0, normalized=True)
+
+
+def test_membership_scores_match_their_definitions(stationary):
+    data, model, _ = stationary
+    with torch.no_grad():
+        out = model(data.X)[:, 0]
+    np.testing.assert_allclose(P.membership_scores(model, data.X), out.abs().numpy())
+    np.testing.assert_allclose(P.membership_scores(model, data.X, data.y, kind="loss"),
+                               -np.log1p(np.exp(-(data.y * out).numpy())))
+    with pytest.raises(ValueError, match="y must be given"):
+        P.membership_scores(model, data.X, kind="loss")
+    with pytest.raises(ValueError, match="kind"):
+        P.membership_scores(model, data.X, kind="entropy")
+
+
+def test_the_attack_objective_equals_the_explicit_sum(stationary):
+    # the attack forms sum_j lambda_j y_j grad f(x_j) with one backward pass: compare with explicit gradients
+    _, model, _ = stationary
+    rec = P.reconstruct(model, n_candidates=6, steps=3, lbfgs_iterations=0, seed=0)
+    theta = [p for p in model.parameters() if p.requires_grad]
+    flat = torch.cat([t.reshape(-1) for t in theta]).detach()
+    combo = _explicit_combination(model, rec.candidates, rec.multipliers * rec.labels, theta)
+    assert rec.loss == pytest.approx(float(((flat - combo) ** 2).sum() / (flat ** 2).sum()), rel=1e-9)
+
+
+def test_reconstruction_recovers_training_digits_and_not_from_an_untrained_network(stationary):
+    data, model, _ = stationary
+    rec = P.reconstruct(model, n_candidates=20, steps=1000, lbfgs_iterations=1000, seed=0)
+    score, _ = P.best_matches(data.X, rec.candidates)
+    held, _ = P.best_matches(data.held_out, rec.candidates)
+    assert (score >= 0.9).sum() >= 8 and (held >= 0.9).sum() <= 2, (score, held)
+    untrained = P.smooth_network(64, widths=(60, 60), seed=1)
+    control = P.reconstruct(untrained, n_candidates=20, steps=1000, lbfgs_iterations=1000, seed=0)
+    assert (P.best_matches(data.X, control.candidates)[0] >= 0.9).sum() <= 1
+
+
+def test_reconstruct_rejects_bad_arguments(stationary):
+    _, model, _ = stationary
+    with pytest.raises(ValueError, match="n_candidates must be even"):
+        P.reconstruct(model, n_candidates=5)
+    with pytest.raises(ValueError, match="box"):
+        P.reconstruct(model, box=(1.0, -1.0))
+    with pytest.raises(ValueError, match="lr_x"):
+        P.reconstruct(model, lr_x=0.0)
