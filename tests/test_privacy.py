@@ -134,3 +134,23 @@ def test_reconstruct_rejects_bad_arguments(stationary):
         P.reconstruct(model, box=(1.0, -1.0))
     with pytest.raises(ValueError, match="lr_x"):
         P.reconstruct(model, lr_x=0.0)
+
+
+def test_auc_matches_scikit_learn_with_ties():
+    from sklearn.metrics import roc_auc_score
+    rng = np.random.default_rng(1)
+    a, b = np.round(rng.normal(0.5, 1, 40), 1), np.round(rng.normal(0, 1, 60), 1)     # rounded: many ties
+    expected = roc_auc_score(np.r_[np.ones(40), np.zeros(60)], np.r_[a, b])
+    assert P.auc(a, b) == pytest.approx(expected, abs=1e-12)
+    assert P.auc([2.0, 3.0], [0.0, 1.0]) == 1.0 and P.auc([0.0], [0.0]) == 0.5
+    with pytest.raises(ValueError, match="non-empty"):
+        P.auc([], [1.0])
+
+
+def test_membership_is_easy_in_high_dimension_and_harder_in_low():
+    m = P.membership_over_dimension([20, 1000], n=30, seeds=[0, 1], widths=(100,), steps=1000)
+    assert m.train_acc.min() == 1.0
+    assert m.auc_margin[1].min() >= 0.95 and m.auc_loss[1].min() >= 0.95      # d = 1000: near-orthogonal members
+    assert m.auc_margin[0].mean() < m.auc_margin[1].mean()                      # d = 20: members are not isolated
+    X, y, Xf, yf = P.gaussian_task(30, 1000, seed=0)
+    assert X.shape == (30, 1000) and Xf.shape == (30, 1000) and set(np.unique(y)) <= {-1.0, 1.0}

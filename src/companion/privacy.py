@@ -33,7 +33,8 @@ from . import validate
 from .device import resolve_device
 
 __all__ = ["Digits", "digits", "smooth_network", "homogeneous_network", "train_stationary", "Stationary",
-           "train_homogeneous", "HomogeneousRun", "KKT", "kkt_residual", "membership_scores", "Reconstruction",
+           "train_homogeneous", "HomogeneousRun", "KKT", "kkt_residual", "membership_scores", "auc", "Membership",
+           "gaussian_task", "membership_over_dimension", "Reconstruction",
            "reconstruct", "ncc", "best_matches"]
 
 
@@ -535,6 +536,116 @@ def membership_scores(model, X, y=None, kind: str = "margin") -> np.ndarray:
             raise ValueError('y must be given for kind="loss"')
         y = _labels("y", y, X)
         return (-F.softplus(-y * out)).double().cpu().numpy()
+
+
+def auc(members, non_members) -> float:
+    """The area under the ROC curve of scores that should be higher for members: the probability
+    that a random member outscores a random non-member, ties counting one half (Mann-Whitney).
+
+    Parameters
+    ----------
+    members : array_like, shape (m,)
+    non_members : array_like, shape (k,)
+
+    Returns
+    -------
+    float
+    """
+    a = np.asarray(members, dtype=float).reshape(-1)
+    b = np.asarray(non_members, dtype=float).reshape(-1)
+    if a.size == 0 or b.size == 0:
+        raise ValueError(f"members and non_members must be non-empty; got sizes {a.size} and {b.size}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("members and non_members must be finite")
+    from scipy.stats import rankdata
+    ranks = rankdata(np.concatenate([a, b]))                  # average ranks for ties
+    return float((ranks[:a.size].sum() - a.size * (a.size + 1) / 2) / (a.size * b.size))
+
+
+@dataclass
+class Membership:
+    """Membership inference over input dimensions (:func:`membership_over_dimension`).
+
+    Attributes
+    ----------
+    dims : ndarray of int, shape (D,)
+    seeds : ndarray of int, shape (S,)
+    auc_margin, auc_loss : ndarray, shape (D, S)
+        AUC of the margin score ``|f(x)|`` and of the loss baseline.
+    train_acc : ndarray, shape (D, S)
+    kkt : ndarray, shape (D, S)
+        The KKT residual of each trained network.
+    scores : dict
+        ``(dim, seed) -> (margin scores of members, of non-members, loss scores of members, of
+        non-members)``, each an ndarray (for the score histograms).
+    """
+
+    dims: np.ndarray
+    seeds: np.ndarray
+    auc_margin: np.ndarray
+    auc_loss: np.ndarray
+    train_acc: np.ndarray
+    kkt: np.ndarray
+    scores: dict
+
+
+def gaussian_task(n: int, dim: int, seed: int, n_fresh: int | None = None):
+    """Members and fresh points for membership inference: ``x ~ N(0, I_d / d)`` (nearly orthogonal,
+    norm about 1, in high dimension) with random labels in {-1, +1}.
+
+    Returns
+    -------
+    X, y : ndarray, shapes (n, dim) and (n,)
+    X_fresh, y_fresh : ndarray, shapes (n_fresh, dim) and (n_fresh,)
+        Drawn the same way (default ``n_fresh = n``).
+    """
+    n = validate.integer("n", n, 1)
+    dim = validate.integer("dim", dim, 1)
+    n_fresh = n if n_fresh is None else validate.integer("n_fresh", n_fresh, 1)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n + n_fresh, dim)) / np.sqrt(dim)
+    y = np.where(rng.random(n + n_fresh) < 0.5, 1.0, -1.0)
+    return X[:n], y[:n], X[n:], y[n:]
+
+
+def membership_over_dimension(dims: Sequence[int], n: int = 50, seeds: Sequence[int] = (0, 1, 2),
+                              widths: Sequence[int] = (200,), steps: int = 2000, step_size: float = 0.5,
+                              device=None) -> Membership:
+    """Train a homogeneous network on :func:`gaussian_task` at each dimension and seed, and score its
+    members against as many fresh points with :func:`membership_scores`.
+
+    Parameters
+    ----------
+    dims : sequence of int
+    n : int
+    seeds : sequence of int
+    widths : sequence of int
+    steps : int
+    step_size : float
+    device : str, torch.device or None
+
+    Returns
+    -------
+    Membership
+    """
+    dims = [validate.integer("dims", d, 1) for d in dims]
+    seeds = validate.seeds(seeds)
+    shape = (len(dims), len(seeds))
+    out = {k: np.zeros(shape) for k in ("auc_margin", "auc_loss", "train_acc", "kkt")}
+    scores = {}
+    for i, dim in enumerate(dims):
+        for j, seed in enumerate(seeds):
+            X, y, Xf, yf = gaussian_task(n, dim, seed)
+            run = train_homogeneous(X, y, widths=widths, steps=steps, step_size=step_size, seed=seed,
+                                    record=[steps], device=device)
+            m_in, m_out = membership_scores(run.model, X), membership_scores(run.model, Xf)
+            l_in, l_out = membership_scores(run.model, X, y, kind="loss"), membership_scores(run.model, Xf, yf,
+                                                                                              kind="loss")
+            out["auc_margin"][i, j], out["auc_loss"][i, j] = auc(m_in, m_out), auc(l_in, l_out)
+            out["train_acc"][i, j] = run.train_acc[-1]
+            out["kkt"][i, j] = kkt_residual(run.model, X, y).residual
+            scores[(dim, seed)] = (m_in, m_out, l_in, l_out)
+    return Membership(dims=np.asarray(dims), seeds=np.asarray(seeds), scores=scores, **out)
 
 
 # ---------------------------------------------------------------------------------------------
