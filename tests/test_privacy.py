@@ -89,7 +89,18 @@ def test_gradient_descent_raises_the_margin_and_lowers_the_kkt_residual():
     early = P.train_homogeneous(X, y, widths=(80,), steps=300, step_size=0.5, seed=0)
     assert P.kkt_residual(run.model, X, y).residual < P.kkt_residual(early.model, X, y).residual
     with pytest.raises(FloatingPointError, match="underflowed"):
-        P.train_homogeneous(X, y, widths=(80,), steps=3000, step_size=0.05, seed=0, normalized=True)
+        P.train_homogeneous(X, y, widths=(80,), steps=3000, step_size=0.5, seed=0, normalized=True)
+
+
+def test_recorded_kkt_residuals_equal_separate_fits():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((12, 30)) / np.sqrt(30)
+    y = np.where(rng.random(12) < 0.5, 1.0, -1.0)
+    run = P.train_homogeneous(X, y, widths=(60,), steps=400, step_size=0.5, seed=1, record=[0, 400], kkt=True)
+    assert np.isnan(run.kkt[0]) and np.isnan(run.off_margin[0])         # not separated at step 0
+    fit = P.kkt_residual(run.model, X, y)
+    assert run.kkt[-1] == pytest.approx(fit.residual, rel=1e-12)
+    assert run.off_margin[-1] == pytest.approx(fit.multipliers[fit.margins > 1.05].sum() / fit.multipliers.sum())
 
 
 def test_membership_scores_match_their_definitions(stationary):

@@ -350,6 +350,12 @@ class HomogeneousRun:
     train_acc : ndarray, shape (R,)
     degree : int
         ``L``.
+    kkt : ndarray, shape (R,)
+        :func:`kkt_residual` at each recorded step (NaN unless asked for, and before the data are
+        separated).
+    off_margin : ndarray, shape (R,)
+        Complementary slackness, measured: the share of the fitted multipliers' total on points whose
+        margin exceeds the smallest by more than 5% (0 at an exact KKT point; NaN where ``kkt`` is).
     """
 
     model: torch.nn.Sequential
@@ -358,11 +364,13 @@ class HomogeneousRun:
     normalized_margin: np.ndarray
     train_acc: np.ndarray
     degree: int
+    kkt: np.ndarray
+    off_margin: np.ndarray
 
 
 def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000, step_size: float = 0.1,
                       seed: int = 0, init_scale: float = 1.0, normalized: bool = False,
-                      record: Sequence[int] | None = None, device=None) -> HomogeneousRun:
+                      record: Sequence[int] | None = None, kkt: bool = False, device=None) -> HomogeneousRun:
     """Gradient descent on the mean logistic loss of a bias-free ReLU network from
     :func:`homogeneous_network`.
 
@@ -377,10 +385,14 @@ def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000
     seed : int
     init_scale : float
     normalized : bool
-        Divide each step by the current loss (loss-normalized step sizes: the steps stay large as the
-        loss vanishes, which speeds up the convergence in direction).
+        Once the data are separated, divide each step by the current loss (loss-normalized step sizes:
+        the steps stay large as the loss vanishes, which speeds up the convergence in direction). Raises
+        FloatingPointError if the loss underflows.
     record : sequence of int, optional
         Steps to record (default: about 40, log-spaced).
+    kkt : bool
+        Also compute the KKT residual and the multipliers' mass off the margin at every recorded step
+        once the data are separated (one NNLS fit each).
     device : str, torch.device or None
 
     Returns
@@ -409,22 +421,30 @@ def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000
         if step in record:
             with torch.no_grad():
                 norm = _flat(theta).norm()
-                rows.append((step, float(loss), float((y * out).min() / norm ** degree),
-                             float((y * out > 0).double().mean())))
+                separated = bool((y * out > 0).all())
+                row = [step, float(loss), float((y * out).min() / norm ** degree),
+                       float((y * out > 0).double().mean()), np.nan, np.nan]
+            if kkt and separated:
+                k = kkt_residual(model, X, y)
+                total = k.multipliers.sum()
+                row[4:] = [k.residual, float(k.multipliers[k.margins > 1.05].sum() / total) if total > 0 else np.nan]
+            rows.append(tuple(row))
         if step == steps:
             break
         grads = torch.autograd.grad(loss, theta)
         value = float(loss.detach())
-        if normalized and not value > 1e-250:
-            raise FloatingPointError(f"the loss underflowed ({value!r}) at step {step}, so a loss-normalized step is "
-                                     "undefined; use fewer steps, a smaller step_size or normalized=False")
-        scale = step_size / value if normalized else step_size
+        scale = step_size
+        if normalized and bool((y * out > 0).all()):          # loss-normalized steps once the data are separated
+            if not value > 1e-250:
+                raise FloatingPointError(f"the loss underflowed ({value!r}) at step {step}, so a loss-normalized step "
+                                         "is undefined; use fewer steps, a smaller step_size or normalized=False")
+            scale = step_size / value
         with torch.no_grad():
             for p, g in zip(theta, grads):
                 p -= scale * g
     arr = np.array(rows)
     return HomogeneousRun(model=model, steps=arr[:, 0].astype(int), loss=arr[:, 1], normalized_margin=arr[:, 2],
-                          train_acc=arr[:, 3], degree=degree)
+                          train_acc=arr[:, 3], degree=degree, kkt=arr[:, 4], off_margin=arr[:, 5])
 
 
 # ---------------------------------------------------------------------------------------------
