@@ -165,3 +165,20 @@ def test_membership_is_easy_in_high_dimension_and_harder_in_low():
     assert m.auc_margin[0].mean() < m.auc_margin[1].mean()                      # d = 20: members are not isolated
     X, y, Xf, yf = P.gaussian_task(30, 1000, seed=0)
     assert X.shape == (30, 1000) and Xf.shape == (30, 1000) and set(np.unique(y)) <= {-1.0, 1.0}
+
+
+def test_smoothed_relu_backward_and_its_context():
+    z = torch.linspace(-1, 1, 7, dtype=torch.float64, requires_grad=True)
+    out = P._SmoothedReLU.apply(z, 20.0)
+    assert torch.equal(out.detach(), z.detach().clamp_min(0))
+    (g,) = torch.autograd.grad(out.sum(), z, create_graph=True)
+    torch.testing.assert_close(g, torch.sigmoid(20.0 * z))
+    (gg,) = torch.autograd.grad(g.sum(), z)                           # differentiable, as the attack needs
+    torch.testing.assert_close(gg, 20.0 * torch.sigmoid(20.0 * z) * (1 - torch.sigmoid(20.0 * z)))
+    model = P.smooth_network(16, widths=(8,), activation="relu", seed=0)
+    relu = [m for m in model.modules() if isinstance(m, torch.nn.ReLU)][0]
+    with P._smoothed_relus(model, 5.0):
+        assert "forward" in relu.__dict__
+    assert "forward" not in relu.__dict__                                 # restored
+    with pytest.raises(ValueError, match="activation"):
+        P.smooth_network(16, activation="tanh")

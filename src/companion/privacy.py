@@ -119,8 +119,9 @@ def digits(n: int, seed: int, side: int = 16, held_out: int = 200, device=None) 
 # ---------------------------------------------------------------------------------------------
 
 def smooth_network(input_dim: int, widths: Sequence[int] = (200, 200), beta: float = 10.0, seed: int = 0,
-                   train_first_only: bool = True, device=None) -> torch.nn.Sequential:
-    """A softplus MLP with a bias in its first layer only, float64, PyTorch's default initialization.
+                   train_first_only: bool = True, activation: str = "softplus", device=None) -> torch.nn.Sequential:
+    """A softplus MLP with a bias in its first layer only, float64, PyTorch's default initialization
+    (``activation="relu"`` gives the same network with ReLU units, for the chapter's failure case).
 
     Parameters
     ----------
@@ -132,6 +133,7 @@ def smooth_network(input_dim: int, widths: Sequence[int] = (200, 200), beta: flo
     seed : int
     train_first_only : bool
         Freeze every layer but the first (the setting in which reconstruction verifiably works).
+    activation : {"softplus", "relu"}
     device : str, torch.device or None
 
     Returns
@@ -144,10 +146,12 @@ def smooth_network(input_dim: int, widths: Sequence[int] = (200, 200), beta: flo
     if not widths:
         raise ValueError("widths must name at least one hidden layer")
     validate.positive("beta", beta)
+    validate.choice("activation", activation, ("softplus", "relu"))
     torch.manual_seed(seed)
     layers, fan_in = [], input_dim
     for k, w in enumerate(widths):
-        layers += [torch.nn.Linear(fan_in, w, bias=(k == 0)), torch.nn.Softplus(beta=beta)]
+        unit = torch.nn.Softplus(beta=beta) if activation == "softplus" else torch.nn.ReLU()
+        layers += [torch.nn.Linear(fan_in, w, bias=(k == 0)), unit]
         fan_in = w
     layers.append(torch.nn.Linear(fan_in, 1, bias=False))
     model = torch.nn.Sequential(*layers).to(dtype=torch.float64, device=resolve_device(device))
@@ -695,10 +699,42 @@ class Reconstruction:
     history: np.ndarray
 
 
+class _SmoothedReLU(torch.autograd.Function):
+    """ReLU forward; backward with ``sigmoid(alpha z)`` in place of the step (Haim et al.), written in
+    differentiable torch operations so that the attack can differentiate through it."""
+
+    @staticmethod
+    def forward(ctx, z, alpha):
+        ctx.save_for_backward(z)
+        ctx.alpha = alpha
+        return z.clamp_min(0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        return grad * torch.sigmoid(ctx.alpha * z), None
+
+
+class _smoothed_relus:
+    """Within the block, every ``torch.nn.ReLU`` of ``model`` uses :class:`_SmoothedReLU`."""
+
+    def __init__(self, model, alpha):
+        self.units = [m for m in model.modules() if isinstance(m, torch.nn.ReLU)] if alpha is not None else []
+        self.alpha = alpha
+
+    def __enter__(self):
+        for m in self.units:
+            m.forward = lambda z, a=self.alpha: _SmoothedReLU.apply(z, a)
+
+    def __exit__(self, *exc):
+        for m in self.units:
+            del m.forward
+
+
 def reconstruct(model, n_candidates: int = 40, input_dim: int | None = None, steps: int = 2000,
                 lbfgs_iterations: int = 2000, seed: int = 0, params=None, box: tuple[float, float] = (-1.0, 1.0),
                 init_scale: float = 0.004, lr_x: float = 0.3, lr_lambda: float = 0.03,
-                lambda_min: float = 0.2) -> Reconstruction:
+                lambda_min: float = 0.2, relu_alpha: float | None = None) -> Reconstruction:
     """Candidate training inputs read off the parameters alone (Haim et al. 2022, in the
     weight-decay form of Buzaglo et al. 2023).
 
@@ -727,6 +763,10 @@ def reconstruct(model, n_candidates: int = 40, input_dim: int | None = None, ste
     init_scale, lr_x, lr_lambda, lambda_min : float
         The candidates' initial standard deviation, the two learning rates, the multipliers' floor
         (in units of ``s``).
+    relu_alpha : float, optional
+        If given, every ``torch.nn.ReLU`` of the model is differentiated as ``sigmoid(relu_alpha z)``
+        during the attack (the published trick for ReLU networks, whose input gradients are piecewise
+        constant); the reported final loss uses the true ReLU.
 
     Returns
     -------
@@ -750,6 +790,8 @@ def reconstruct(model, n_candidates: int = 40, input_dim: int | None = None, ste
     for name, value in (("init_scale", init_scale), ("lr_x", lr_x), ("lr_lambda", lr_lambda)):
         validate.positive(name, value)
     validate.positive("lambda_min", lambda_min, allow_zero=True)
+    if relu_alpha is not None:
+        validate.positive("relu_alpha", relu_alpha)
     theta = [p.detach() for p in _params(model, params)]
     live = _params(model, params)
     ref = theta[0]
@@ -781,15 +823,16 @@ def reconstruct(model, n_candidates: int = 40, input_dim: int | None = None, ste
         x.grad, l.grad = torch.autograd.grad(total, [x, l])
         return total, fit
 
-    for step in range(steps):
-        total, fit = backward()
-        opt.step()
-        if step % 100 == 0:
-            history.append(float(fit.detach()))
-    if lbfgs_iterations:
-        lbfgs = torch.optim.LBFGS([x, l], lr=1.0, max_iter=lbfgs_iterations, history_size=50, tolerance_grad=1e-14,
-                                  tolerance_change=1e-18, line_search_fn="strong_wolfe")
-        lbfgs.step(lambda: backward()[0])
+    with _smoothed_relus(model, relu_alpha):
+        for step in range(steps):
+            total, fit = backward()
+            opt.step()
+            if step % 100 == 0:
+                history.append(float(fit.detach()))
+        if lbfgs_iterations:
+            lbfgs = torch.optim.LBFGS([x, l], lr=1.0, max_iter=lbfgs_iterations, history_size=50,
+                                      tolerance_grad=1e-14, tolerance_change=1e-18, line_search_fn="strong_wolfe")
+            lbfgs.step(lambda: backward()[0])
     final = float(stationarity().detach())
     if not np.isfinite(final):
         raise FloatingPointError("the attack diverged (non-finite stationarity loss); lower lr_x or lr_lambda")
