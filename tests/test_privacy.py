@@ -182,3 +182,19 @@ def test_smoothed_relu_backward_and_its_context():
     assert "forward" not in relu.__dict__                                 # restored
     with pytest.raises(ValueError, match="activation"):
         P.smooth_network(16, activation="tanh")
+
+
+def test_reconstruction_trial_and_its_controls():
+    good = P.reconstruction_trial(n=6, seed=0, side=8, widths=(60, 60), attack_steps=1000, attack_lbfgs=1000)
+    assert good.residual < 1e-5 and good.recovered >= 4 and good.control == 0 and good.held_out <= 1
+    assert good.scores.shape == (6,) and good.candidates.shape == (12, 64)
+    # training left far from stationarity: the same attack recovers (almost) nothing
+    rough = P.reconstruction_trial(n=6, seed=0, side=8, widths=(60, 60), lbfgs_iterations=0, attack_steps=1000,
+                                   attack_lbfgs=1000, control=False)
+    assert rough.residual > 0.3 and rough.recovered <= 1 and rough.control == -1
+
+
+def test_a_diverging_attack_backs_off_instead_of_returning_nan(stationary):
+    _, model, _ = stationary
+    rec = P.reconstruct(model, n_candidates=6, steps=200, lbfgs_iterations=0, lr_x=1e4, lr_lambda=1e3)
+    assert rec.halvings > 0 and np.isfinite(rec.loss)

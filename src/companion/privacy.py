@@ -35,7 +35,8 @@ from .device import resolve_device
 __all__ = ["Digits", "digits", "smooth_network", "homogeneous_network", "train_stationary", "Stationary",
            "train_homogeneous", "HomogeneousRun", "KKT", "kkt_residual", "membership_scores", "auc", "Membership",
            "gaussian_task", "membership_over_dimension", "Reconstruction",
-           "reconstruct", "ncc", "best_matches"]
+           "reconstruct", "ncc", "best_matches", "RECOVERED_NCC", "Trial",
+           "reconstruction_trial"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -690,6 +691,10 @@ class Reconstruction:
         ``||theta - sum_j lambda_j y_j grad f(x_j)||^2 / ||theta||^2`` at the end.
     history : ndarray, shape (R,)
         That loss along the first stage, every 100 steps.
+    halvings : int
+        How often the first stage diverged and restarted from its last good point with both learning
+        rates halved (the defaults suit the chapter's networks; a model with a much larger scale needs
+        smaller steps, found this way without tuning).
     """
 
     candidates: torch.Tensor
@@ -697,6 +702,7 @@ class Reconstruction:
     multipliers: torch.Tensor
     loss: float
     history: np.ndarray
+    halvings: int = 0
 
 
 class _SmoothedReLU(torch.autograd.Function):
@@ -817,27 +823,142 @@ def reconstruct(model, n_candidates: int = 40, input_dim: int | None = None, ste
         return fit + box_penalty + 5.0 * (F.relu(lambda_min - l) ** 2).sum(), fit
 
     history = []
-    opt = torch.optim.SGD([{"params": [x], "lr": lr_x}, {"params": [l], "lr": lr_lambda}], momentum=0.9)
+    rates = [lr_x, lr_lambda]
+
     def backward():                     # gradients for x and l only (not for the attacked parameters)
         total, fit = objective()
         x.grad, l.grad = torch.autograd.grad(total, [x, l])
         return total, fit
 
+    halvings = 0
     with _smoothed_relus(model, relu_alpha):
-        for step in range(steps):
+        opt = torch.optim.SGD([{"params": [x], "lr": rates[0]}, {"params": [l], "lr": rates[1]}], momentum=0.9)
+        saved = (x.detach().clone(), l.detach().clone())
+        step = 0
+        while step < steps:
             total, fit = backward()
-            opt.step()
-            if step % 100 == 0:
+            if not torch.isfinite(total):   # diverged: back to the last good point with half the rates
+                halvings += 1
+                if halvings > 30:
+                    raise FloatingPointError("the attack diverged even with its learning rates halved 30 times")
+                with torch.no_grad():
+                    x.copy_(saved[0])
+                    l.copy_(saved[1])
+                rates = [r / 2 for r in rates]
+                opt = torch.optim.SGD([{"params": [x], "lr": rates[0]}, {"params": [l], "lr": rates[1]}],
+                                      momentum=0.9)
+                continue
+            if step % 100 == 0:                 # a point whose loss is known to be finite
                 history.append(float(fit.detach()))
+                saved = (x.detach().clone(), l.detach().clone())
+            opt.step()
+            step += 1
         if lbfgs_iterations:
+            before = (x.detach().clone(), l.detach().clone())
             lbfgs = torch.optim.LBFGS([x, l], lr=1.0, max_iter=lbfgs_iterations, history_size=50,
                                       tolerance_grad=1e-14, tolerance_change=1e-18, line_search_fn="strong_wolfe")
             lbfgs.step(lambda: backward()[0])
+            if not torch.isfinite(stationarity()):          # keep the first stage's result rather than NaN
+                with torch.no_grad():
+                    x.copy_(before[0])
+                    l.copy_(before[1])
     final = float(stationarity().detach())
     if not np.isfinite(final):
-        raise FloatingPointError("the attack diverged (non-finite stationarity loss); lower lr_x or lr_lambda")
+        raise FloatingPointError("the attack ended with a non-finite stationarity loss")
     return Reconstruction(candidates=x.detach(), labels=labels, multipliers=(scale * l).detach(), loss=final,
-                          history=np.asarray(history))
+                          history=np.asarray(history), halvings=halvings)
+
+
+RECOVERED_NCC = 0.9
+"""A training image counts as recovered when some candidate has a normalized cross-correlation of at
+least 0.9 with it (SSIM >= 0.6 is too lenient at these sizes: held-out digits reach it often)."""
+
+
+@dataclass
+class Trial:
+    """One reconstruction experiment with its controls (:func:`reconstruction_trial`).
+
+    Attributes
+    ----------
+    residual : float
+        The trained network's stationarity residual (:class:`Stationary`).
+    train_acc : float
+    attack_loss, control_loss : float
+        The attack's final stationarity loss on the trained and on the untrained network.
+    recovered, held_out, control : int
+        Training images recovered; held-out digits matched as well by the same candidates; training
+        images recovered from the untrained network.
+    scores : ndarray, shape (n,)
+        Each training image's best NCC with a candidate.
+    matches : ndarray of int, shape (n,)
+        Which candidate.
+    candidates : torch.Tensor, shape (n_candidates, input_dim)
+    data : Digits
+    """
+
+    residual: float
+    train_acc: float
+    attack_loss: float
+    control_loss: float
+    recovered: int
+    held_out: int
+    control: int
+    scores: np.ndarray
+    matches: np.ndarray
+    candidates: torch.Tensor
+    data: Digits
+
+
+def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Sequence[int] = (200, 200),
+                         weight_decay: float = 1e-3, activation: str = "softplus", train_first_only: bool = True,
+                         lbfgs_iterations: int = 1000, attack_steps: int = 2000, attack_lbfgs: int = 2000,
+                         relu_alpha: float | None = None, control: bool = True, device=None) -> Trial:
+    """Train a network on ``n`` digits to a stationary point, attack it, and run the two controls.
+
+    The controls: the untrained network (same seed, so the same upper layers) through the same attack,
+    and held-out digits of the same classes matched against the candidates of the real attack.
+
+    Parameters
+    ----------
+    n, seed, side
+        As for :func:`digits`.
+    widths, activation, train_first_only
+        As for :func:`smooth_network`.
+    weight_decay, lbfgs_iterations
+        As for :func:`train_stationary` (``lbfgs_iterations=0`` leaves the training unconverged).
+    attack_steps, attack_lbfgs, relu_alpha
+        The attack's ``steps``, ``lbfgs_iterations`` and ``relu_alpha`` (:func:`reconstruct`).
+    control : bool
+        Run the untrained-network control (it costs a second attack).
+    device : str, torch.device or None
+
+    Returns
+    -------
+    Trial
+    """
+    data = digits(n, seed, side=side, held_out=n, device=device)       # as many held-out digits as training ones
+    dim = data.X.shape[1]
+
+    def network():
+        return smooth_network(dim, widths, seed=seed, train_first_only=train_first_only, activation=activation,
+                              device=device)
+
+    model = network()
+    fit = train_stationary(model, data.X, data.y, weight_decay=weight_decay, lbfgs_iterations=lbfgs_iterations)
+    attack = dict(n_candidates=2 * n, steps=attack_steps, lbfgs_iterations=attack_lbfgs, seed=seed,
+                  relu_alpha=relu_alpha)
+    rec = reconstruct(model, **attack)
+    scores, matches = best_matches(data.X, rec.candidates)
+    held, _ = best_matches(data.held_out, rec.candidates)
+    if control:
+        untrained = reconstruct(network(), **attack)
+        control_count = int((best_matches(data.X, untrained.candidates)[0] >= RECOVERED_NCC).sum())
+        control_loss = untrained.loss
+    else:
+        control_count, control_loss = -1, float("nan")
+    return Trial(residual=fit.residual, train_acc=fit.train_acc, attack_loss=rec.loss, control_loss=control_loss,
+                 recovered=int((scores >= RECOVERED_NCC).sum()), held_out=int((held >= RECOVERED_NCC).sum()),
+                 control=control_count, scores=scores, matches=matches, candidates=rec.candidates, data=data)
 
 
 def ncc(a, b) -> torch.Tensor:
