@@ -198,3 +198,14 @@ def test_a_diverging_attack_backs_off_instead_of_returning_nan(stationary):
     _, model, _ = stationary
     rec = P.reconstruct(model, n_candidates=6, steps=200, lbfgs_iterations=0, lr_x=1e4, lr_lambda=1e3)
     assert rec.halvings > 0 and np.isfinite(rec.loss)
+
+
+def test_gaussian_images_match_the_digits_layout():
+    g = P.gaussian_images(10, seed=0, side=8, held_out=6)
+    d = P.digits(10, seed=0, side=8, held_out=0)
+    assert g.X.shape == (10, 64) and g.held_out.shape == (6, 64) and g.y.sum() == 0
+    torch.testing.assert_close(g.X.mean(dim=0), torch.zeros(64, dtype=torch.float64), atol=1e-12, rtol=0)
+    assert g.X.abs().max() <= 1
+    assert abs(float((g.X + g.mean).std()) / float((d.X + d.mean).std()) - 1) < 0.3     # similar contrast
+    with pytest.raises(ValueError, match="even"):
+        P.gaussian_images(5, seed=0)

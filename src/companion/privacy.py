@@ -35,7 +35,7 @@ from .device import resolve_device
 __all__ = ["Digits", "digits", "smooth_network", "homogeneous_network", "train_stationary", "Stationary",
            "train_homogeneous", "HomogeneousRun", "KKT", "kkt_residual", "membership_scores", "auc", "Membership",
            "gaussian_task", "membership_over_dimension", "Reconstruction",
-           "reconstruct", "ncc", "best_matches", "RECOVERED_NCC", "Trial",
+           "reconstruct", "ncc", "best_matches", "gaussian_images", "RECOVERED_NCC", "Trial",
            "reconstruction_trial"]
 
 
@@ -113,6 +113,43 @@ def digits(n: int, seed: int, side: int = 16, held_out: int = 200, device=None) 
     return Digits(X=(flat[train_idx] - mean).to(dev), y=labels[train_idx].to(dev),
                   held_out=(flat[held_idx] - mean).to(dev), held_out_y=labels[held_idx].to(dev), mean=mean.to(dev),
                   side=side)
+
+
+def gaussian_images(n: int, seed: int, side: int = 8, held_out: int = 200, scale: float | None = None,
+                    device=None) -> Digits:
+    """Synthetic "images" with no structure: i.i.d. Gaussian pixels clipped to the digits' range, random
+    balanced labels, the training mean subtracted (the "No Prior, No Leakage" control).
+
+    Parameters
+    ----------
+    n, seed, side, held_out, device
+        As for :func:`digits`.
+    scale : float, optional
+        The pixels' standard deviation before clipping (default: that of the digits at this side,
+        so the two data sets have the same overall contrast).
+
+    Returns
+    -------
+    Digits
+        With Gaussian rows in place of digits.
+    """
+    n = validate.integer("n", n, 2)
+    held_out = validate.integer("held_out", held_out, 0)
+    if n % 2 or held_out % 2:
+        raise ValueError(f"n and held_out must be even; got {n} and {held_out}")
+    validate.choice("side", side, (8, 16))
+    if scale is None:
+        ref = digits(n, seed, side=side, held_out=0)
+        scale = float((ref.X + ref.mean).std())
+    validate.positive("scale", scale)
+    rng = np.random.default_rng(seed)
+    total = n + held_out
+    pixels = torch.as_tensor(np.clip(0.5 + scale * rng.standard_normal((total, side * side)), 0.0, 1.0))
+    labels = torch.as_tensor(np.tile([1.0, -1.0], total // 2))
+    dev = resolve_device(device)
+    mean = pixels[:n].mean(dim=0)
+    return Digits(X=(pixels[:n] - mean).to(dev), y=labels[:n].to(dev), held_out=(pixels[n:] - mean).to(dev),
+                  held_out_y=labels[n:].to(dev), mean=mean.to(dev), side=side)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -912,7 +949,8 @@ class Trial:
 def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Sequence[int] = (200, 200),
                          weight_decay: float = 1e-3, activation: str = "softplus", train_first_only: bool = True,
                          lbfgs_iterations: int = 1000, attack_steps: int = 2000, attack_lbfgs: int = 2000,
-                         relu_alpha: float | None = None, control: bool = True, device=None) -> Trial:
+                         relu_alpha: float | None = None, control: bool = True, data: str = "digits",
+                         device=None) -> Trial:
     """Train a network on ``n`` digits to a stationary point, attack it, and run the two controls.
 
     The controls: the untrained network (same seed, so the same upper layers) through the same attack,
@@ -930,13 +968,17 @@ def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Seq
         The attack's ``steps``, ``lbfgs_iterations`` and ``relu_alpha`` (:func:`reconstruct`).
     control : bool
         Run the untrained-network control (it costs a second attack).
+    data : {"digits", "gaussian"}
+        The training images: digits, or :func:`gaussian_images` (no prior but the box).
     device : str, torch.device or None
 
     Returns
     -------
     Trial
     """
-    data = digits(n, seed, side=side, held_out=n, device=device)       # as many held-out digits as training ones
+    validate.choice("data", data, ("digits", "gaussian"))
+    make = digits if data == "digits" else gaussian_images
+    data = make(n, seed, side=side, held_out=n, device=device)        # as many held-out images as training ones
     dim = data.X.shape[1]
 
     def network():
