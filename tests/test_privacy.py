@@ -89,7 +89,7 @@ def test_gradient_descent_raises_the_margin_and_lowers_the_kkt_residual():
     early = P.train_homogeneous(X, y, widths=(80,), steps=300, step_size=0.5, seed=0)
     assert P.kkt_residual(run.model, X, y).residual < P.kkt_residual(early.model, X, y).residual
     with pytest.raises(FloatingPointError, match="underflowed"):
-        P.train_homogeneous(X, y, widths=(80,), steps=3000, step_size=0.5, seed=0, normalized=True)
+        P.train_homogeneous(X, y, widths=(80,), steps=3000, step_size=0.5, seed=0, normalized=0.5)
 
 
 def test_recorded_kkt_residuals_equal_separate_fits():
@@ -209,3 +209,18 @@ def test_gaussian_images_match_the_digits_layout():
     assert abs(float((g.X + g.mean).std()) / float((d.X + d.mean).std()) - 1) < 0.3     # similar contrast
     with pytest.raises(ValueError, match="even"):
         P.gaussian_images(5, seed=0)
+
+
+def test_figures_draw(stationary):
+    import matplotlib
+    matplotlib.use("Agg")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((10, 20)) / np.sqrt(20)
+    y = np.tile([1.0, -1.0], 5)
+    run = P.train_homogeneous(X, y, widths=(30,), steps=200, step_size=0.5, record=[1, 100, 200], kkt=True)
+    assert len(P.figure_implicit_bias({"GD": run}).axes) == 3
+    m = P.membership_over_dimension([10, 50], n=10, seeds=[0], widths=(30,), steps=200)
+    assert len(P.figure_membership(m).axes) == 3
+    trial = P.reconstruction_trial(n=4, seed=0, side=8, widths=(30, 30), attack_steps=50, attack_lbfgs=10,
+                                   control=False)
+    assert len(P.figure_reconstruction(trial, count=3).axes) == 6

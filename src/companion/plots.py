@@ -18,7 +18,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["STYLE", "COLORS", "WIDTH", "style", "styled", "band", "accuracy_curves", "draw_accuracy", "heatmap"]
+__all__ = ["STYLE", "COLORS", "WIDTH", "style", "styled", "band", "accuracy_curves", "draw_accuracy", "heatmap",
+           "corner_marks"]
 
 STYLE = {
     "figure.dpi": 100, "savefig.dpi": 100, "font.size": 11, "axes.titlesize": 11,

@@ -36,7 +36,8 @@ __all__ = ["Digits", "digits", "smooth_network", "homogeneous_network", "train_s
            "train_homogeneous", "HomogeneousRun", "KKT", "kkt_residual", "membership_scores", "auc", "Membership",
            "gaussian_task", "membership_over_dimension", "Reconstruction",
            "reconstruct", "ncc", "best_matches", "gaussian_images", "RECOVERED_NCC", "Trial",
-           "reconstruction_trial"]
+           "reconstruction_trial", "figure_implicit_bias", "figure_membership",
+           "figure_reconstruction"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,7 +412,7 @@ class HomogeneousRun:
 
 
 def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000, step_size: float = 0.1,
-                      seed: int = 0, init_scale: float = 1.0, normalized: bool = False,
+                      seed: int = 0, init_scale: float = 1.0, normalized: float | None = None,
                       record: Sequence[int] | None = None, kkt: bool = False, device=None) -> HomogeneousRun:
     """Gradient descent on the mean logistic loss of a bias-free ReLU network from
     :func:`homogeneous_network`.
@@ -426,10 +427,11 @@ def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000
     step_size : float
     seed : int
     init_scale : float
-    normalized : bool
-        Once the data are separated, divide each step by the current loss (loss-normalized step sizes:
-        the steps stay large as the loss vanishes, which speeds up the convergence in direction). Raises
-        FloatingPointError if the loss underflows.
+    normalized : float, optional
+        If given, once the data are separated the step is this divided by the current loss
+        (loss-normalized steps: they stay large as the loss vanishes, which speeds up the convergence
+        in direction); ``step_size`` is used until then. Raises FloatingPointError if the loss
+        underflows.
     record : sequence of int, optional
         Steps to record (default: about 40, log-spaced).
     kkt : bool
@@ -450,6 +452,8 @@ def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000
     y = _labels("y", y, X)
     steps = validate.integer("steps", steps, 1)
     validate.positive("step_size", step_size)
+    if normalized is not None:
+        validate.positive("normalized", normalized)
     model = homogeneous_network(X.shape[1], widths, seed=seed, init_scale=init_scale, device=dev)
     record = engine.record_steps(steps) if record is None else np.asarray(sorted(set(int(s) for s in record)))
     if record.size == 0 or record[0] < 0 or record[-1] > steps:
@@ -476,11 +480,11 @@ def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000
         grads = torch.autograd.grad(loss, theta)
         value = float(loss.detach())
         scale = step_size
-        if normalized and bool((y * out > 0).all()):          # loss-normalized steps once the data are separated
+        if normalized is not None and bool((y * out > 0).all()):   # loss-normalized once the data are separated
             if not value > 1e-250:
                 raise FloatingPointError(f"the loss underflowed ({value!r}) at step {step}, so a loss-normalized step "
-                                         "is undefined; use fewer steps, a smaller step_size or normalized=False")
-            scale = step_size / value
+                                         "is undefined; use fewer steps or a smaller normalized step")
+            scale = normalized / value
         with torch.no_grad():
             for p, g in zip(theta, grads):
                 p -= scale * g
@@ -1033,3 +1037,126 @@ def best_matches(images, candidates) -> tuple[np.ndarray, np.ndarray]:
     c = ncc(images, candidates)
     score, index = c.max(dim=1)
     return score.cpu().numpy(), index.cpu().numpy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures (each returns a matplotlib Figure; see companion.plots for the style)
+# ---------------------------------------------------------------------------------------------
+
+def _plt():
+    import matplotlib.pyplot as plt
+    from . import plots
+    return plt, plots
+
+
+def figure_implicit_bias(runs: dict):
+    """Normalized margin (left), KKT residual (middle) and the multipliers' mass off the margin
+    (right) over the steps of one or more :class:`HomogeneousRun` (recorded with ``kkt=True``).
+
+    Parameters
+    ----------
+    runs : dict of str to HomogeneousRun
+        Label -> run.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, plots = _plt()
+    with plots.style():
+        fig, axes = plt.subplots(1, 3, figsize=(plots.WIDTH, 3.0))
+        for (label, run), color in zip(runs.items(), ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")):
+            keep = run.steps >= 1
+            axes[0].plot(run.steps[keep], run.normalized_margin[keep], color=color, lw=1.8, marker="o", ms=3,
+                         label=label)
+            axes[1].plot(run.steps[keep], run.kkt[keep], color=color, lw=1.8, marker="o", ms=3)
+            axes[2].plot(run.steps[keep], run.off_margin[keep], color=color, lw=1.8, marker="o", ms=3)
+        for ax, title in zip(axes, ("normalized margin", "KKT residual", "multiplier mass off the margin")):
+            ax.set_xscale("log")
+            ax.set_xlabel("step")
+            ax.set_title(title)
+        axes[1].set_ylim(0, 1.05)
+        axes[2].set_ylim(-0.03, 1.03)
+        axes[0].legend(fontsize=9)
+        fig.tight_layout()
+    return fig
+
+
+def figure_membership(result: Membership, seed_index: int = 0):
+    """Membership inference over the input dimension: the members' and fresh points' margin scores
+    ``|f(x)|`` at each dimension (one seed, top row) and the AUC of the margin score and of the loss
+    baseline against the dimension (all seeds, bottom).
+
+    Parameters
+    ----------
+    result : Membership
+    seed_index : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, plots = _plt()
+    dims, seed = result.dims, int(result.seeds[seed_index])
+    with plots.style():
+        fig = plt.figure(figsize=(plots.WIDTH, 5.6))
+        grid = fig.add_gridspec(2, len(dims))
+        for k, dim in enumerate(dims):
+            ax = fig.add_subplot(grid[0, k])
+            m_in, m_out, _, _ = result.scores[(int(dim), seed)]
+            bins = np.linspace(0, max(m_in.max(), m_out.max()) * 1.02, 25)
+            ax.hist(m_in, bins=bins, alpha=0.6, color=plots.COLORS["train"], label="members")
+            ax.hist(m_out, bins=bins, alpha=0.6, color=plots.COLORS["neg"], label="fresh points")
+            ax.set_title(f"d = {int(dim):,}")
+            ax.set_xlabel("|f(x)|")
+            if k == 0:
+                ax.set_ylabel("count")
+                ax.legend(fontsize=9)
+        ax = fig.add_subplot(grid[1, :])
+        for values, color, label in ((result.auc_margin, plots.COLORS["train"], "margin score |f(x)|"),
+                                     (result.auc_loss, plots.COLORS["neg"], "loss baseline")):
+            ax.plot(dims, values.mean(axis=1), color=color, lw=2, marker="o", label=label)
+            ax.fill_between(dims, values.min(axis=1), values.max(axis=1), color=color, alpha=0.2, lw=0)
+        ax.axhline(0.5, color="gray", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_xlabel("input dimension d")
+        ax.set_ylabel("AUC")
+        ax.set_ylim(0.4, 1.02)
+        ax.legend(fontsize=9, loc="lower right")
+        fig.tight_layout()
+    return fig
+
+
+def figure_reconstruction(trial: Trial, count: int = 10):
+    """Training images (top row) above their best-matching candidates (bottom row), with the NCC of
+    each pair; the pairs shown are the first ``count`` training images.
+
+    Parameters
+    ----------
+    trial : Trial
+    count : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, plots = _plt()
+    count = min(validate.integer("count", count, 1), len(trial.scores))
+    side = trial.data.side
+    images = (trial.data.X + trial.data.mean).cpu().numpy()
+    candidates = (trial.candidates + trial.data.mean).cpu().numpy()
+    with plots.style():
+        fig, axes = plt.subplots(2, count, figsize=(plots.WIDTH, 1.9), squeeze=False)
+        for j in range(count):
+            for row, picture in ((0, images[j]), (1, candidates[trial.matches[j]])):
+                ax = axes[row, j]
+                ax.imshow(picture.reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.grid(False)
+            color = "black" if trial.scores[j] >= RECOVERED_NCC else plots.COLORS["flipped"]
+            axes[1, j].set_title(f"{trial.scores[j]:.2f}", fontsize=9, color=color, y=-0.35)
+        axes[0, 0].set_ylabel("train", fontsize=9)
+        axes[1, 0].set_ylabel("found", fontsize=9)
+        fig.tight_layout(h_pad=0.2, w_pad=0.2)
+    return fig
