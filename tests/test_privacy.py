@@ -224,3 +224,14 @@ def test_figures_draw(stationary):
     trial = P.reconstruction_trial(n=4, seed=0, side=8, widths=(30, 30), attack_steps=50, attack_lbfgs=10,
                                    control=False)
     assert len(P.figure_reconstruction(trial, count=3).axes) == 6
+
+
+def test_output_perturbation_moves_the_network_off_stationarity():
+    clean = P.reconstruction_trial(n=6, seed=0, side=8, widths=(60, 60), attack_steps=10, attack_lbfgs=0,
+                                   control=False)
+    noisy = P.reconstruction_trial(n=6, seed=0, side=8, widths=(60, 60), attack_steps=10, attack_lbfgs=0,
+                                   control=False, perturb=0.2)
+    assert clean.residual < 1e-5 < 0.05 < noisy.residual
+    assert 0.0 <= noisy.test_acc <= 1.0
+    with pytest.raises(ValueError, match="perturb"):
+        P.reconstruction_trial(n=6, seed=0, side=8, perturb=-0.1)

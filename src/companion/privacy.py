@@ -922,8 +922,11 @@ class Trial:
     Attributes
     ----------
     residual : float
-        The trained network's stationarity residual (:class:`Stationary`).
+        The attacked network's stationarity residual (:class:`Stationary`; after the perturbation, if
+        any).
     train_acc : float
+    test_acc : float
+        Accuracy on 200 held-out images of the same kind.
     attack_loss, control_loss : float
         The attack's final stationarity loss on the trained and on the untrained network.
     recovered, held_out, control : int
@@ -939,6 +942,7 @@ class Trial:
 
     residual: float
     train_acc: float
+    test_acc: float
     attack_loss: float
     control_loss: float
     recovered: int
@@ -954,7 +958,7 @@ def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Seq
                          weight_decay: float = 1e-3, activation: str = "softplus", train_first_only: bool = True,
                          lbfgs_iterations: int = 1000, attack_steps: int = 2000, attack_lbfgs: int = 2000,
                          relu_alpha: float | None = None, control: bool = True, data: str = "digits",
-                         device=None) -> Trial:
+                         gd_steps: int = 300, perturb: float = 0.0, device=None) -> Trial:
     """Train a network on ``n`` digits to a stationary point, attack it, and run the two controls.
 
     The controls: the untrained network (same seed, so the same upper layers) through the same attack,
@@ -966,8 +970,11 @@ def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Seq
         As for :func:`digits`.
     widths, activation, train_first_only
         As for :func:`smooth_network`.
-    weight_decay, lbfgs_iterations
-        As for :func:`train_stationary` (``lbfgs_iterations=0`` leaves the training unconverged).
+    weight_decay, gd_steps, lbfgs_iterations
+        As for :func:`train_stationary` (``lbfgs_iterations=0`` stops the training early).
+    perturb : float
+        A defence: after training, add Gaussian noise of norm about ``perturb * ||theta||`` to the
+        trained parameters (output perturbation).
     attack_steps, attack_lbfgs, relu_alpha
         The attack's ``steps``, ``lbfgs_iterations`` and ``relu_alpha`` (:func:`reconstruct`).
     control : bool
@@ -989,8 +996,22 @@ def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Seq
         return smooth_network(dim, widths, seed=seed, train_first_only=train_first_only, activation=activation,
                               device=device)
 
+    perturb = validate.positive("perturb", perturb, allow_zero=True)
     model = network()
-    fit = train_stationary(model, data.X, data.y, weight_decay=weight_decay, lbfgs_iterations=lbfgs_iterations)
+    fit = train_stationary(model, data.X, data.y, weight_decay=weight_decay, gd_steps=gd_steps,
+                           lbfgs_iterations=lbfgs_iterations)
+    if perturb > 0:
+        theta = [p for p in model.parameters() if p.requires_grad]
+        gen = torch.Generator(device="cpu").manual_seed(seed + 7919)
+        with torch.no_grad():
+            norm = _flat(theta).norm()
+            size = sum(p.numel() for p in theta)
+            for p in theta:
+                p += (perturb * norm / np.sqrt(size)) * torch.randn(p.shape, generator=gen, dtype=p.dtype).to(p)
+        fit = train_stationary(model, data.X, data.y, weight_decay=weight_decay, gd_steps=0, lbfgs_iterations=0)
+    test = make(n, seed, side=side, held_out=200, device=device)
+    with torch.no_grad():
+        test_acc = float((_logits(model, test.held_out) * test.held_out_y > 0).double().mean())
     attack = dict(n_candidates=2 * n, steps=attack_steps, lbfgs_iterations=attack_lbfgs, seed=seed,
                   relu_alpha=relu_alpha)
     rec = reconstruct(model, **attack)
@@ -1002,7 +1023,8 @@ def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Seq
         control_loss = untrained.loss
     else:
         control_count, control_loss = -1, float("nan")
-    return Trial(residual=fit.residual, train_acc=fit.train_acc, attack_loss=rec.loss, control_loss=control_loss,
+    return Trial(residual=fit.residual, train_acc=fit.train_acc, test_acc=test_acc, attack_loss=rec.loss,
+                 control_loss=control_loss,
                  recovered=int((scores >= RECOVERED_NCC).sum()), held_out=int((held >= RECOVERED_NCC).sum()),
                  control=control_count, scores=scores, matches=matches, candidates=rec.candidates, data=data)
 
