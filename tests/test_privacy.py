@@ -235,3 +235,17 @@ def test_output_perturbation_moves_the_network_off_stationarity():
     assert 0.0 <= noisy.test_acc <= 1.0
     with pytest.raises(ValueError, match="perturb"):
         P.reconstruction_trial(n=6, seed=0, side=8, perturb=-0.1)
+
+
+def test_exercise_checks():
+    from companion.checks import privacy as C
+    sigma = lambda m: 1 / (1 + np.exp(-m))  # noqa: E731
+    assert C.stationary_multipliers(lambda m, n, wd: sigma(-m) / (n * wd)).correct
+    assert "constant factor" in C.stationary_multipliers(lambda m, n, wd: sigma(-m) / wd).message
+    assert "grow where the fitted ones shrink" in C.stationary_multipliers(lambda m, n, wd: sigma(m) / (n * wd)).message
+    assert "write a function" in C.stationary_multipliers(None).message
+    assert C.noise_defence(0.1, 0.07).correct
+    assert "too small" in C.noise_defence(0.1, 0.01).message
+    assert "prediction" in C.noise_defence(None, 0.07).message
+    assert C.membership_dimension(300).correct and not C.membership_dimension(10).correct
+    assert "one of" in C.membership_dimension(50).message

@@ -35,7 +35,7 @@ from .device import resolve_device
 __all__ = ["Digits", "digits", "smooth_network", "homogeneous_network", "train_stationary", "Stationary",
            "train_homogeneous", "HomogeneousRun", "KKT", "kkt_residual", "membership_scores", "auc", "Membership",
            "gaussian_task", "membership_over_dimension", "Reconstruction",
-           "reconstruct", "ncc", "best_matches", "gaussian_images", "RECOVERED_NCC", "Trial",
+           "reconstruct", "ncc", "best_matches", "gaussian_images", "published_network", "train_plain", "RECOVERED_NCC", "Trial",
            "reconstruction_trial", "figure_implicit_bias", "figure_membership",
            "figure_reconstruction"]
 
@@ -376,6 +376,65 @@ def train_stationary(model, X, y, weight_decay: float = 1e-3, gd_steps: int = 30
         residual = float(_flat(grads).norm() / (wd * norm)) if norm > 0 else float("inf")
         return Stationary(residual=residual, train_acc=float((out * y > 0).double().mean()), loss=float(value),
                           multipliers=torch.sigmoid(-y * out) / (len(y) * wd))
+
+
+def published_network(input_dim: int, widths: Sequence[int] = (200, 200), first_scale: float = 1e-4, seed: int = 0,
+                      device=None) -> torch.nn.Sequential:
+    """The shape of the published reconstructions (Haim et al. 2022), scaled down: a ReLU MLP with a
+    bias in the first layer only, the first layer initialized at PyTorch's default times
+    ``first_scale`` and the others at the default, every layer trained.
+
+    Parameters
+    ----------
+    input_dim : int
+    widths : sequence of int
+        The published models have (1000, 1000).
+    first_scale : float
+    seed : int
+    device : str, torch.device or None
+
+    Returns
+    -------
+    torch.nn.Sequential
+    """
+    model = smooth_network(input_dim, widths, seed=seed, train_first_only=False, activation="relu", device=device)
+    validate.positive("first_scale", first_scale)
+    with torch.no_grad():
+        for p in model[0].parameters():
+            p.mul_(first_scale)
+    return model
+
+
+def train_plain(model, X, y, steps: int, step_size: float) -> float:
+    """Full-batch gradient descent on the mean logistic loss, no weight decay, in place (the published
+    training, with far fewer steps than its 10^6 epochs). Returns the final loss.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : array_like, shape (n, input_dim)
+    y : array_like, shape (n,)
+    steps : int
+    step_size : float
+
+    Returns
+    -------
+    float
+    """
+    model = _module(model)
+    X = _inputs("X", X, model)
+    y = _labels("y", y, X)
+    steps = validate.integer("steps", steps, 1)
+    validate.positive("step_size", step_size)
+    theta = _params(model, None)
+    for _ in range(steps):
+        loss = F.softplus(-y * _logits(model, X)).mean()
+        grads = torch.autograd.grad(loss, theta)
+        with torch.no_grad():
+            for p, g in zip(theta, grads):
+                p -= step_size * g
+    with torch.no_grad():
+        return float(F.softplus(-y * _logits(model, X)).mean())
 
 
 @dataclass
@@ -778,8 +837,8 @@ class _smoothed_relus:
             del m.forward
 
 
-def reconstruct(model, n_candidates: int = 40, input_dim: int | None = None, steps: int = 2000,
-                lbfgs_iterations: int = 2000, seed: int = 0, params=None, box: tuple[float, float] = (-1.0, 1.0),
+def reconstruct(model, n_candidates: int = 40, input_dim: int | None = None, steps: int = 1000,
+                lbfgs_iterations: int = 1000, seed: int = 0, params=None, box: tuple[float, float] = (-1.0, 1.0),
                 init_scale: float = 0.004, lr_x: float = 0.3, lr_lambda: float = 0.03,
                 lambda_min: float = 0.2, relu_alpha: float | None = None) -> Reconstruction:
     """Candidate training inputs read off the parameters alone (Haim et al. 2022, in the
@@ -956,7 +1015,7 @@ class Trial:
 
 def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Sequence[int] = (200, 200),
                          weight_decay: float = 1e-3, activation: str = "softplus", train_first_only: bool = True,
-                         lbfgs_iterations: int = 1000, attack_steps: int = 2000, attack_lbfgs: int = 2000,
+                         lbfgs_iterations: int = 1000, attack_steps: int = 1000, attack_lbfgs: int = 1000,
                          relu_alpha: float | None = None, control: bool = True, data: str = "digits",
                          gd_steps: int = 300, perturb: float = 0.0, device=None) -> Trial:
     """Train a network on ``n`` digits to a stationary point, attack it, and run the two controls.
