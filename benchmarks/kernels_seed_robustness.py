@@ -36,7 +36,8 @@ def main() -> None:
     dims = [kernels.growing_dimension(n, kernels.DIMENSION_EXPONENT) for n in kernels.DIMENSION_NS]
     growing = kernels.dimension_risk(kernels.DIMENSION_NS, dims, 1.0, 1.0, seeds, device=args.device, progress=False)
     growing_pred = kernels.gaussian_prediction(kernels.DIMENSION_NS, dims, 1.0, 1.0)
-    per_seed = kernels.per_seed_curves(curves, prediction) + kernels.per_seed_dimension(fixed, growing, growing_pred)
+    per_seed = (kernels.per_seed_curves(curves, prediction) + kernels.per_seed_slopes(kernels.noise_slopes(
+        seeds, device=args.device)) + kernels.per_seed_dimension(fixed, growing, growing_pred))
     print(f"kernel claims, seeds {seeds[0]}-{seeds[-1]} ({time.perf_counter() - start:.0f} s):")
     print(claims.robustness_report(*claims.verdicts(per_seed), seeds))
     tem = curves["tempered"]

@@ -350,7 +350,7 @@ def _fake(cfg, values, trusted=True):
 def test_kernel_claims_fail_when_the_curves_say_otherwise():
     B = K.BOOK_CURVES
     pred = np.full(8, 1.25)
-    good = {"benign": _fake(B["benign"], [1.5, 1.3, 1.2, 1.16, 1.14, 1.13, 1.12, 1.11]),
+    good = {"ridge": _fake(B["ridge"], [1.5, 1.3, 1.2, 1.16, 1.14, 1.13, 1.12, 1.11]),
             "tempered": _fake(B["tempered"], [1.25] * 8),
             "catastrophic": _fake(B["catastrophic"], [1.5, 1.6, 2.0, 2.7, 3.4, 4.1, 5.5, 6.8])}
     assert all(c.holds for c in claims.aggregate(K.per_seed_curves(good, pred)))
@@ -360,7 +360,7 @@ def test_kernel_claims_fail_when_the_curves_say_otherwise():
     assert any("bounded away from 0" in s for s in failed) and any("eigenlearning" in s for s in failed)
     assert any("catastrophic" in s for s in failed)
     with pytest.raises(ValueError, match="BOOK_CURVES"):
-        K.per_seed_curves(dict(good, benign=good["tempered"]), pred)
+        K.per_seed_curves(dict(good, ridge=good["tempered"]), pred)
 
 
 @pytest.mark.parametrize("values, side", [
@@ -371,7 +371,7 @@ def test_tempered_trend_claim_catches_a_curve_that_is_not_flat(values, side):
     # every other tempered claim holds on these curves (excess in [0.1, 0.5] from n = 500 on, within 0.05
     # of the estimate from n = 1000 on): only the trend claim can catch them
     B = K.BOOK_CURVES
-    curves = {"benign": _fake(B["benign"], [1.5, 1.3, 1.2, 1.16, 1.14, 1.13, 1.12, 1.11]),
+    curves = {"ridge": _fake(B["ridge"], [1.5, 1.3, 1.2, 1.16, 1.14, 1.13, 1.12, 1.11]),
               "tempered": _fake(B["tempered"], values),
               "catastrophic": _fake(B["catastrophic"], [1.5, 1.6, 2.0, 2.7, 3.4, 4.1, 5.5, 6.8])}
     failed = [c.statement for c in claims.aggregate(K.per_seed_curves(curves, np.full(8, 1.25))) if not c.holds]
@@ -390,13 +390,15 @@ def test_relu_claims_fail_on_flat_curves():
 # ---------------------------------------------------------------- exercise checks
 def test_tempered_constant_check():
     assert check.tempered_constant(lambda d: d / (d - 1)).correct
+    assert "Off by one" in check.tempered_constant(lambda d: (d + 1) / d).message
     wrong = check.tempered_constant(lambda d: 1.0)
     assert not wrong.correct and "benign" in wrong.message
     assert not check.tempered_constant(None).correct
 
 
 def test_eigenlearning_e0_check():
-    assert check.eigenlearning_e0(1.999).correct
+    assert check.eigenlearning_e0(1.617).correct
+    assert "ridgeless limit" in check.eigenlearning_e0(2.0).message       # the limit alone does not pass
     assert "kappa" in check.eigenlearning_e0(1.0).message
     assert not check.eigenlearning_e0("two").correct
 
@@ -405,3 +407,14 @@ def test_spline_l2_check():
     assert check.spline_l2(2 / 3).correct
     assert "data points" in check.spline_l2(1.0).message
     assert not check.spline_l2(0.5).correct
+
+
+def test_noise_slope_claims_tell_tempered_from_catastrophic():
+    flat = np.full((3, 3), 1.25)
+    growing = np.array([[1.5, 2.8, 4.3]] * 3)
+    good = {"ridge": flat, "tempered": flat, "catastrophic": growing}
+    assert all(c.holds for c in claims.aggregate(K.per_seed_slopes(good)))
+    swapped = {"ridge": flat, "tempered": growing, "catastrophic": flat}          # the two regimes exchanged
+    failed = [c.statement for c in claims.aggregate(K.per_seed_slopes(swapped)) if not c.holds]
+    assert len(failed) == 2 and any("tempered: constant, at most" in f for f in failed) \
+        and any("catastrophic" in f for f in failed)
