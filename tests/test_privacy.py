@@ -88,8 +88,30 @@ def test_gradient_descent_raises_the_margin_and_lowers_the_kkt_residual():
     assert np.all(np.diff(run.normalized_margin[separated:]) > 0)     # rising after separation (Lyu and Li)
     early = P.train_homogeneous(X, y, widths=(80,), steps=300, step_size=0.5, seed=0)
     assert P.kkt_residual(run.model, X, y).residual < P.kkt_residual(early.model, X, y).residual
-    with pytest.raises(FloatingPointError, match="underflowed"):
-        P.train_homogeneous(X, y, widths=(80,), steps=3000, step_size=0.5, seed=0, normalized=0.5)
+    # loss-normalized steps past the point where the loss itself underflows: still defined and finite
+    fast = P.train_homogeneous(X, y, widths=(80,), steps=3000, step_size=0.5, seed=0, normalized=0.5)
+    assert fast.loss[-1] < 1e-300 and fast.train_acc[-1] == 1.0 and np.isfinite(fast.normalized_margin).all()
+    assert all(torch.isfinite(p).all() for p in fast.model.parameters())
+
+
+def test_loss_normalized_steps_equal_the_plain_rule():
+    rng = np.random.default_rng(4)
+    X = torch.tensor(rng.standard_normal((12, 30)) / np.sqrt(30))
+    y = torch.tensor(np.where(rng.random(12) < 0.5, 1.0, -1.0))
+    run = P.train_homogeneous(X, y, widths=(40,), steps=400, step_size=0.5, seed=2, normalized=0.05, record=[400])
+    ref = P.homogeneous_network(30, (40,), seed=2)
+    theta = list(ref.parameters())
+    for _ in range(400):                                   # step / L * grad L once separated, autograd, float64
+        out = ref(X)[:, 0]
+        loss = torch.nn.functional.softplus(-y * out).mean()
+        grads = torch.autograd.grad(loss, theta)
+        scale = 0.05 / loss.item() if bool((y * out > 0).all()) else 0.5
+        with torch.no_grad():
+            for p, g in zip(theta, grads):
+                p -= scale * g
+    assert run.train_acc[-1] == 1.0
+    for a, b in zip(run.model.parameters(), theta):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
 
 
 def test_recorded_kkt_residuals_equal_separate_fits():
@@ -220,7 +242,7 @@ def test_figures_draw(stationary):
     run = P.train_homogeneous(X, y, widths=(30,), steps=200, step_size=0.5, record=[1, 100, 200], kkt=True)
     assert len(P.figure_implicit_bias({"GD": run}).axes) == 3
     m = P.membership_over_dimension([10, 50], n=10, seeds=[0], widths=(30,), steps=200)
-    assert len(P.figure_membership(m).axes) == 3
+    assert len(P.figure_membership(m).axes) == len(m.dims) + 2        # a histogram per dimension, ROC, AUC
     trial = P.reconstruction_trial(n=4, seed=0, side=8, widths=(30, 30), attack_steps=50, attack_lbfgs=10,
                                    control=False)
     assert len(P.figure_reconstruction(trial, count=3).axes) == 6
@@ -249,3 +271,172 @@ def test_exercise_checks():
     assert "prediction" in C.noise_defence(None, 0.07).message
     assert C.membership_dimension(300).correct and not C.membership_dimension(10).correct
     assert "one of" in C.membership_dimension(50).message
+
+
+def test_roc_curve_matches_scikit_learn_and_its_area_is_the_auc():
+    from sklearn.metrics import roc_curve
+    rng = np.random.default_rng(2)
+    a, b = np.round(rng.normal(0.5, 1, 30), 1), np.round(rng.normal(0, 1, 50), 1)     # ties included
+    fpr, tpr = P.roc_curve(a, b)
+    ref_fpr, ref_tpr, _ = roc_curve(np.r_[np.ones(30), np.zeros(50)], np.r_[a, b], drop_intermediate=False)
+    np.testing.assert_allclose(fpr, ref_fpr, atol=1e-12)
+    np.testing.assert_allclose(tpr, ref_tpr, atol=1e-12)
+    assert np.trapezoid(tpr, fpr) == pytest.approx(P.auc(a, b), abs=1e-12)
+    with pytest.raises(ValueError, match="non-empty"):
+        P.roc_curve([1.0], [])
+
+
+def _slope_changes(f, lo=-1.0, hi=1.0, points=200_001):
+    """Kinks of a piecewise-linear function, from second differences on a fine grid (the plain reference)."""
+    x = np.linspace(lo, hi, points)
+    jumps = np.abs(np.diff(f(x), 2)) / (x[1] - x[0])
+    where = np.flatnonzero(jumps > 1e-6)
+    groups = np.split(where, np.flatnonzero(np.diff(where) > 2) + 1)
+    return np.array([x[g + 1].mean() for g in groups]), np.array([jumps[g].sum() for g in groups])
+
+
+def test_kinks_match_the_slope_changes_of_the_function():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.ReLU(), torch.nn.Linear(6, 1, bias=False)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0], [-2.0], [0.5], [3.0], [1.0], [-1.0]], dtype=torch.float64))
+        net[0].bias.copy_(torch.tensor([0.5, 0.2, 0.1, -1.5, -2.5, 0.3], dtype=torch.float64))   # kinks -0.5, 0.1, -0.2, 0.5, 2.5, 0.3
+        net[2].weight.copy_(torch.tensor([[1.0, -0.7, 2.0, 0.4, 1.0, 0.0]], dtype=torch.float64))   # the last unit: a = 0
+    f = lambda x: net(torch.as_tensor(x).reshape(-1, 1)).detach().numpy()[:, 0]  # noqa: E731
+    ref_pos, ref_size = _slope_changes(f)
+    pos, size = P.kinks(net, share=1e-9)
+    np.testing.assert_allclose(pos, ref_pos, atol=2e-5)
+    np.testing.assert_allclose(size, ref_size, rtol=1e-3)
+    np.testing.assert_allclose(pos, [-0.5, -0.2, 0.1, 0.5])      # 2.5 lies outside (-1, 1); 0.3 has a = 0
+    # the same network on (x, 1) inputs without a bias: the same kinks
+    homog = torch.nn.Sequential(torch.nn.Linear(2, 6, bias=False), torch.nn.ReLU(),
+                                torch.nn.Linear(6, 1, bias=False)).double()
+    with torch.no_grad():
+        homog[0].weight.copy_(torch.cat([net[0].weight, net[0].bias[:, None]], 1))
+        homog[2].weight.copy_(net[2].weight)
+    np.testing.assert_allclose(P.kinks(homog, share=1e-9)[0], pos)
+    # share keeps the kinks that bend f by at least that share of the largest bend; merge joins close ones
+    np.testing.assert_allclose(P.kinks(net, share=0.8)[0], [0.1, 0.5])     # bends 1.4 and 1.2 of 1, 1.4, 1, 1.2
+    assert P.kinks(net, share=1e-9, merge=0.35)[0].size == 2
+    with pytest.raises(ValueError, match="Sequential"):
+        P.kinks(torch.nn.Linear(1, 1))
+    with pytest.raises(ValueError, match="first layer"):
+        P.kinks(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1)))
+
+
+def test_near_share_is_the_measure_near_the_points():
+    x = np.array([-0.995, -0.5, -0.49, 0.2, 0.9])
+    grid = np.linspace(-1, 1, 2_000_001)
+    explicit = (np.abs(grid[:, None] - x[None]).min(1) < 0.02).mean()
+    assert P.near_share(x, 0.02) == pytest.approx(explicit, abs=1e-5)
+
+
+def test_univariate_attack_reads_candidates_off_the_trained_network():
+    u = P.univariate_attack(n=8, seed=3, width=200, steps=800)
+    assert u.x.shape == (8,) and np.all(np.diff(u.x) > 0) and set(np.unique(u.y)) <= {-1.0, 1.0}
+    np.testing.assert_allclose(u.candidates, P.kinks(u.run.model)[0])
+    np.testing.assert_array_equal(u.hit, np.abs(u.candidates[:, None] - u.x[None]).min(1) < P.KINK_TOL)
+    assert u.chance == pytest.approx(P.near_share(u.x)) and 0 < u.residual <= 1.0 + 1e-9
+    import matplotlib
+    matplotlib.use("Agg")
+    assert len(P.figure_univariate([u, u]).axes) == 2
+
+
+def _fake_univariate(hit, chance=0.25, acc=1.0):
+    run = P.HomogeneousRun(model=None, steps=np.array([0, 1]), loss=np.ones(2), normalized_margin=np.ones(2),
+                           train_acc=np.array([0.5, acc]), degree=2, kkt=np.full(2, np.nan), off_margin=np.full(2, np.nan))
+    return P.Univariate(x=np.zeros(3), y=np.ones(3), run=run, candidates=np.zeros(len(hit)), hit=np.array(hit, bool),
+                        chance=chance, residual=0.5)
+
+
+def test_univariate_claims_can_fail():
+    from companion import claims
+    good = claims.aggregate(P.claims_univariate([_fake_univariate([True, True, False])] * 3))
+    assert all(c.holds for c in good)                                   # 2/3 against 0.25: 2.7 times chance
+    bad = claims.aggregate(P.claims_univariate([_fake_univariate([True, False, False, False])] * 3))
+    assert [c.holds for c in bad] == [True, False]                      # 1/4 is chance
+    unseparated = claims.aggregate(P.claims_univariate([_fake_univariate([True], acc=0.9)]))
+    assert not unseparated[0].holds
+
+
+def _fake_trial(recovered, held_out=0, control=0, residual=1e-7, n=20, attack_loss=1e-8, test_acc=0.8):
+    return P.Trial(residual=residual, train_acc=1.0, test_acc=test_acc, attack_loss=attack_loss, control_loss=1.0,
+                   recovered=recovered, held_out=held_out, control=control, scores=np.zeros(n),
+                   matches=np.zeros(n, int), candidates=torch.zeros(1, 4), data=None)
+
+
+def test_reconstruction_and_failure_claims_can_fail():
+    from companion import claims
+    ok = claims.aggregate(P.claims_reconstruction([_fake_trial(19), _fake_trial(20, held_out=1)]))
+    assert all(c.holds for c in ok)
+    bad = claims.aggregate(P.claims_reconstruction([_fake_trial(19), _fake_trial(12, control=4, residual=1e-3)]))
+    assert [c.holds for c in bad] == [False, True, False, False]
+    with pytest.raises(ValueError, match="control=True"):
+        P.claims_reconstruction([_fake_trial(19, control=-1)])
+    failing = {"the verified setting": [_fake_trial(19)], "all layers trained": [_fake_trial(1)],
+               "training stopped early": [_fake_trial(0, residual=3.7)],
+               "attack without L-BFGS": [_fake_trial(5)], "ReLU, smoothed backward": [_fake_trial(10)],
+               "Gaussian images": [_fake_trial(4)]}
+    assert all(c.holds for c in claims.aggregate(P.claims_failures(failing)))
+    recovered = dict(failing, **{"all layers trained": [_fake_trial(18)], "Gaussian images": [_fake_trial(19)]})
+    verdicts = [c.holds for c in claims.aggregate(P.claims_failures(recovered))]
+    assert verdicts == [False, True, True, True, True, True, False, True]   # a failure that did not fail is caught
+    with pytest.raises(ValueError, match="missing"):
+        P.claims_failures({"the verified setting": [_fake_trial(19)]})
+
+
+def test_membership_claims_can_fail():
+    from companion import claims
+    m = lambda margin, loss: P.Membership(dims=np.array([20, 1000]), seeds=np.array([0, 1]),  # noqa: E731
+                                          auc_margin=np.array(margin), auc_loss=np.array(loss),
+                                          train_acc=np.ones((2, 2)), kkt=np.ones((2, 2)), scores={})
+    assert all(c.holds for c in claims.aggregate(P.claims_membership(m([[0.7, 0.8], [1.0, 1.0]],
+                                                                        [[0.8, 0.9], [1.0, 1.0]]))))
+    verdicts = [c.holds for c in claims.aggregate(P.claims_membership(m([[0.9, 0.8], [0.93, 1.0]],
+                                                                        [[0.8, 0.9], [0.96, 1.0]])))]
+    assert verdicts == [False, False, False]
+
+
+def test_implicit_bias_claims_follow_the_recorded_curves():
+    from companion import claims
+
+    def run(margin, kkt, off):
+        k = np.array(kkt, float)
+        return P.HomogeneousRun(model=None, steps=np.arange(len(k)), loss=np.ones(len(k)),
+                                normalized_margin=np.array(margin, float), train_acc=np.ones(len(k)), degree=2,
+                                kkt=k, off_margin=np.array(off, float))
+    nan = np.nan
+    plain = run([0, 0.1, 0.2, 0.3], [nan, 0.8, 0.5, 0.35], [nan, 0.9, 0.8, 0.75])
+    fast = run([0, 0.1, 0.2, 0.3], [nan, 0.8, 0.4, 0.28], [nan, 0.5, 0.1, 0.02])
+    assert all(c.holds for c in claims.aggregate(P.claims_implicit_bias([plain], [fast])))
+    dip = run([0, 0.1, 0.05, 0.3], [nan, 0.8, 0.6, 0.5], [nan, 0.5, 0.3, 0.2])
+    verdicts = [c.holds for c in claims.aggregate(P.claims_implicit_bias([plain], [dip]))]
+    assert verdicts == [True, True, False, False, False, True]
+    with pytest.raises(ValueError, match="never separated"):
+        P.claims_implicit_bias([run([0, 0], [nan, nan], [nan, nan])], [fast])
+
+
+def test_compare_defences_and_the_published_recipe_run_small():
+    import matplotlib
+    matplotlib.use("Agg")
+    small = dict(n=4, side=8, widths=(30, 30), attack_steps=20, attack_lbfgs=5, lbfgs_iterations=50, control=False)
+    out = P.compare({"a": {}, "early": {"lbfgs_iterations": 0}}, seeds=[0, 1], **small)
+    assert set(out) == {"a", "early"} and all(len(v) == 2 for v in out.values())
+    assert out["a"][0].residual < out["early"][0].residual           # the variant's argument reached the trial
+    with pytest.raises(ValueError, match="variants"):
+        P.compare({}, seeds=[0])
+    d = P.defences([0], **small)
+    assert set(d) == {(name, v) for name, (_, values, _) in P.DEFENCES.items() for v in values}
+    early = d[("early stopping (L-BFGS iterations)", 0)][0]
+    assert early.residual > 1e-3 > d[("weight decay", 1e-3)][0].residual      # early stopping: no L-BFGS
+    assert len(P.figure_defences(d, undefended=out["a"]).axes) == 1
+    pub = P.published_trial(n=4, seed=0, side=8, widths=(20, 20), steps=50, attack_steps=10, attack_lbfgs=2)
+    assert pub.control == -1 and 0.0 < pub.residual <= 1.0 + 1e-9 and 0 <= pub.recovered <= 4
+
+
+def test_membership_explorer_redraws():
+    ex = P.explore(seed=0)
+    assert set(ex.values()) == {"dim", "n", "width", "steps"}
+    ex.controls["steps"].value = 200
+    ex.controls["dim"].value = 20
+    assert "d = 20" in ex.figure.axes[0].get_title()
