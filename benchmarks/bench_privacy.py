@@ -17,13 +17,15 @@ trial      companion.privacy.reconstruction_trial at the chapter's settings (n =
            to stationarity, the attack, and the untrained-network control, with the counts.
 published  companion.privacy.published_trial (the published ReLU recipe, scaled down) on seeds 0 and 1:
            8x8 after 4,000 and 20,000 GD steps, 16x16 after 4,000: KKT residual, recovered, time.
+explorer   the membership explorer: built (first run and figure), then each slider moved once, each
+           rerun timed with its figure rendered to PNG as Jupyter shows it.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from common import run_parts, spread, timed
+from common import explorer_timings, run_parts, spread, timed
 from companion import device as devices
 from companion import privacy
 
@@ -91,5 +93,13 @@ def published(device, repeat):
                   f"test accuracy {out.test_acc:.2f}: {spread(times)}")
 
 
+def explorer(device, repeat):
+    built, timings = explorer_timings(lambda: privacy.explore(device=device), [
+        ("dim", 1000.0), ("n", 100), ("width", 400), ("steps", 4000), ("dim", 20.0)])
+    print(f"explorer built (first run and figure included): {built:.2f} s")
+    for name, value, seconds in timings:
+        print(f"  {name} -> {value}: {seconds:.2f} s")
+
+
 if __name__ == "__main__":
-    run_parts(__doc__, {"objective": objective, "trial": trial, "published": published})
+    run_parts(__doc__, {"objective": objective, "trial": trial, "published": published, "explorer": explorer})

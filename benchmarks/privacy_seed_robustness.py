@@ -51,9 +51,10 @@ def main() -> None:
                 pooled = claims.aggregate(privacy.claims_univariate(runs[b:b + 10]))[1]
                 hits = sum(int(r.hit.sum()) for r in runs[b:b + 10])
                 total = sum(r.hit.size for r in runs[b:b + 10])
+                ctrl = sum(int(r.control.sum()) for r in runs[b:b + 10]) / sum(r.control.size for r in runs[b:b + 10])
                 print(f"  seeds {seeds[b]}-{seeds[b + 9]}: {'held' if pooled.holds else 'FAILED'} "
-                      f"({hits} of {total} kinks at training points, {pooled.measured:.2f} times chance; "
-                      f"threshold {pooled.threshold:g})")
+                      f"({hits} of {total} kinks at training points, {hits / total / ctrl:.2f} times the untrained "
+                      f"networks' share; {pooled.measured:.1f} standard errors, threshold {pooled.threshold:g})")
             print(f"  KKT residuals: {np.min([r.residual for r in runs]):.2f}-{np.max([r.residual for r in runs]):.2f}")
             continue
         if part == "bias":

@@ -119,7 +119,8 @@ def test_recorded_kkt_residuals_equal_separate_fits():
     X = rng.standard_normal((12, 30)) / np.sqrt(30)
     y = np.where(rng.random(12) < 0.5, 1.0, -1.0)
     run = P.train_homogeneous(X, y, widths=(60,), steps=400, step_size=0.5, seed=1, record=[0, 400], kkt=True)
-    assert np.isnan(run.kkt[0]) and np.isnan(run.off_margin[0])         # not separated at step 0
+    assert np.isfinite(run.kkt[0]) and np.isnan(run.off_margin[0])      # not separated at step 0
+    assert run.kkt[0] == pytest.approx(P.kkt_residual(P.homogeneous_network(30, (60,), seed=1), X, y).residual, rel=1e-12)
     fit = P.kkt_residual(run.model, X, y)
     assert run.kkt[-1] == pytest.approx(fit.residual, rel=1e-12)
     assert run.off_margin[-1] == pytest.approx(fit.multipliers[fit.margins > 1.05].sum() / fit.multipliers.sum())
@@ -317,7 +318,7 @@ def test_kinks_match_the_slope_changes_of_the_function():
     np.testing.assert_allclose(P.kinks(homog, share=1e-9)[0], pos)
     # share keeps the kinks that bend f by at least that share of the largest bend; merge joins close ones
     np.testing.assert_allclose(P.kinks(net, share=0.8)[0], [0.1, 0.5])     # bends 1.4 and 1.2 of 1, 1.4, 1, 1.2
-    assert P.kinks(net, share=1e-9, merge=0.35)[0].size == 2
+    assert P.kinks(net, share=1e-9, merge=0.35)[0].size == 3             # groups span less than merge: no chains
     with pytest.raises(ValueError, match="Sequential"):
         P.kinks(torch.nn.Linear(1, 1))
     with pytest.raises(ValueError, match="first layer"):
@@ -337,24 +338,31 @@ def test_univariate_attack_reads_candidates_off_the_trained_network():
     np.testing.assert_allclose(u.candidates, P.kinks(u.run.model)[0])
     np.testing.assert_array_equal(u.hit, np.abs(u.candidates[:, None] - u.x[None]).min(1) < P.KINK_TOL)
     assert u.chance == pytest.approx(P.near_share(u.x)) and 0 < u.residual <= 1.0 + 1e-9
+    untrained = P.kinks(P.homogeneous_network(2, (200,), seed=3))[0]
+    np.testing.assert_array_equal(u.control, np.abs(untrained[:, None] - u.x[None]).min(1) < P.KINK_TOL)
+    assert 1 <= u.on_margin <= 8
     import matplotlib
     matplotlib.use("Agg")
     assert len(P.figure_univariate([u, u]).axes) == 2
 
 
-def _fake_univariate(hit, chance=0.25, acc=1.0):
+def _fake_univariate(hit, control=(True, False, False, False), acc=1.0):
     run = P.HomogeneousRun(model=None, steps=np.array([0, 1]), loss=np.ones(2), normalized_margin=np.ones(2),
-                           train_acc=np.array([0.5, acc]), degree=2, kkt=np.full(2, np.nan), off_margin=np.full(2, np.nan))
+                           train_acc=np.array([0.5, acc]), degree=2, kkt=np.full(2, np.nan), off_margin=np.full(2, np.nan),
+                           n=3)
     return P.Univariate(x=np.zeros(3), y=np.ones(3), run=run, candidates=np.zeros(len(hit)), hit=np.array(hit, bool),
-                        chance=chance, residual=0.5)
+                        chance=0.25, control=np.array(control, bool), on_margin=1, residual=0.5)
 
 
 def test_univariate_claims_can_fail():
     from companion import claims
-    good = claims.aggregate(P.claims_univariate([_fake_univariate([True, True, False])] * 3))
-    assert all(c.holds for c in good)                                   # 2/3 against 0.25: 2.7 times chance
+    control = [True] + [False] * 39                                     # the untrained networks: 1 in 40
+    good = claims.aggregate(P.claims_univariate([_fake_univariate([True] * 6 + [False] * 4, control)] * 3))
+    assert all(c.holds for c in good)                                   # 18 of 30 against 1 in 40
+    p, T, C = 3 / 120, 30, 120
+    assert good[1].measured == pytest.approx((0.6 - p) / np.sqrt(p * (1 - p) * (1 / T + 1 / C)))
     bad = claims.aggregate(P.claims_univariate([_fake_univariate([True, False, False, False])] * 3))
-    assert [c.holds for c in bad] == [True, False]                      # 1/4 is chance
+    assert [c.holds for c in bad] == [True, False]                      # 1/4: what the untrained network scores
     unseparated = claims.aggregate(P.claims_univariate([_fake_univariate([True], acc=0.9)]))
     assert not unseparated[0].holds
 
@@ -380,7 +388,7 @@ def test_reconstruction_and_failure_claims_can_fail():
     assert all(c.holds for c in claims.aggregate(P.claims_failures(failing)))
     recovered = dict(failing, **{"all layers trained": [_fake_trial(18)], "Gaussian images": [_fake_trial(19)]})
     verdicts = [c.holds for c in claims.aggregate(P.claims_failures(recovered))]
-    assert verdicts == [False, True, True, True, True, True, False, True]   # a failure that did not fail is caught
+    assert verdicts == [False, True, True, True, True, True]   # a failure that did not fail is caught
     with pytest.raises(ValueError, match="missing"):
         P.claims_failures({"the verified setting": [_fake_trial(19)]})
 
@@ -400,20 +408,27 @@ def test_membership_claims_can_fail():
 def test_implicit_bias_claims_follow_the_recorded_curves():
     from companion import claims
 
-    def run(margin, kkt, off):
+    def run(margin, kkt, off, loss=(0.69, 0.5, 1e-2, 1e-3)):
         k = np.array(kkt, float)
-        return P.HomogeneousRun(model=None, steps=np.arange(len(k)), loss=np.ones(len(k)),
+        return P.HomogeneousRun(model=None, steps=np.arange(len(k)), loss=np.array(loss, float),
                                 normalized_margin=np.array(margin, float), train_acc=np.ones(len(k)), degree=2,
-                                kkt=k, off_margin=np.array(off, float))
+                                kkt=k, off_margin=np.array(off, float), n=20)
     nan = np.nan
-    plain = run([0, 0.1, 0.2, 0.3], [nan, 0.8, 0.5, 0.35], [nan, 0.9, 0.8, 0.75])
-    fast = run([0, 0.1, 0.2, 0.3], [nan, 0.8, 0.4, 0.28], [nan, 0.5, 0.1, 0.02])
+    plain = run([0, 0.1, 0.2, 0.3], [1.0, 0.8, 0.5, 0.35], [nan, 0.9, 0.8, 0.75])
+    fast = run([0, 0.1, 0.2, 0.3], [1.0, 0.8, 0.4, 0.28], [nan, 0.5, 0.1, 0.02])
     assert all(c.holds for c in claims.aggregate(P.claims_implicit_bias([plain], [fast])))
-    dip = run([0, 0.1, 0.05, 0.3], [nan, 0.8, 0.6, 0.5], [nan, 0.5, 0.3, 0.2])
-    verdicts = [c.holds for c in claims.aggregate(P.claims_implicit_bias([plain], [dip]))]
-    assert verdicts == [True, True, False, False, False, True]
-    with pytest.raises(ValueError, match="never separated"):
-        P.claims_implicit_bias([run([0, 0], [nan, nan], [nan, nan])], [fast])
+    # a dip before the loss is below ln 2 / n does not count; one after it does
+    early_dip = run([0, 0.1, 0.05, 0.3], [1.0, 0.8, 0.5, 0.35], [nan, 0.9, 0.8, 0.75], loss=(0.69, 0.5, 0.1, 1e-3))
+    assert P.margin_drop(early_dip) == 0.0
+    late_dip = run([0, 0.1, 0.3, 0.2], [1.0, 0.8, 0.5, 0.6], [nan, 0.9, 0.8, 0.75])
+    assert P.margin_drop(late_dip) == pytest.approx(1 / 3)
+    slow = run([0, 0.1, 0.2, 0.3], [1.0, 0.9, 0.8, 0.7], [nan, 0.5, 0.5, 0.5])
+    verdicts = [c.holds for c in claims.aggregate(P.claims_implicit_bias([late_dip], [slow]))]
+    assert verdicts == [False, False, False, False]
+    with pytest.raises(ValueError, match="separated"):
+        P.claims_implicit_bias([run([0, 0, 0, 0], [1, 1, 1, 1], [nan] * 4)], [fast])
+    with pytest.raises(ValueError, match="threshold"):
+        P.margin_drop(run([0, 0.1, 0.2, 0.3], [1.0] * 4, [nan, 1, 1, 1], loss=(0.69, 0.5, 0.2, 0.1)))
 
 
 def test_compare_defences_and_the_published_recipe_run_small():
@@ -440,3 +455,16 @@ def test_membership_explorer_redraws():
     ex.controls["steps"].value = 200
     ex.controls["dim"].value = 20
     assert "d = 20" in ex.figure.axes[0].get_title()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_matches_cpu():
+    small = dict(n=6, seed=0, side=8, widths=(40, 40), attack_steps=100, attack_lbfgs=50, control=False)
+    cpu, gpu = P.reconstruction_trial(device="cpu", **small), P.reconstruction_trial(device="cuda", **small)
+    assert gpu.candidates.device.type == "cuda"
+    assert gpu.residual < 1e-5 and cpu.residual < 1e-5
+    assert abs(gpu.recovered - cpu.recovered) <= 1
+    u_cpu, u_gpu = P.univariate_attack(seed=0, width=100, steps=300, device="cpu"), \
+        P.univariate_attack(seed=0, width=100, steps=300, device="cuda")
+    np.testing.assert_allclose(u_gpu.candidates, u_cpu.candidates, atol=1e-6)

@@ -40,9 +40,9 @@ __all__ = ["Digits", "digits", "smooth_network", "homogeneous_network", "train_s
            "figure_defences", "figure_membership", "figure_reconstruction",
            "KINK_TOL", "KINK_SHARE", "univariate_task", "univariate_inputs", "kinks", "near_share", "Univariate",
            "univariate_attack", "figure_univariate",
-           "MARGIN_DROP_MAX", "KKT_FALL_MAX", "OFF_MARGIN_MAX", "claims_implicit_bias", "KINKS_OVER_CHANCE_MIN",
+           "MARGIN_DROP_MAX", "KKT_FALL_MAX", "OFF_MARGIN_RATIO_MAX", "claims_implicit_bias", "margin_drop", "KINKS_Z_MIN",
            "claims_univariate", "MEMBERSHIP_AUC_MIN", "MEMBERSHIP_TIE", "claims_membership", "RECOVERED_MIN",
-           "CONTROL_MAX", "STATIONARY_MAX", "claims_reconstruction", "SPURIOUS_LOSS_MAX", "PARTIAL_MAX",
+           "CONTROL_MAX", "STATIONARY_MAX", "claims_reconstruction", "UNCONVERGED_MIN", "PARTIAL_MAX",
            "claims_failures", "explore"]
 
 
@@ -459,11 +459,13 @@ class HomogeneousRun:
     degree : int
         ``L``.
     kkt : ndarray, shape (R,)
-        :func:`kkt_residual` at each recorded step (NaN unless asked for, and before the data are
-        separated).
+        :func:`kkt_residual` at each recorded step (NaN unless asked for).
     off_margin : ndarray, shape (R,)
         Complementary slackness, measured: the share of the fitted multipliers' total on points whose
-        margin exceeds the smallest by more than 5% (0 at an exact KKT point; NaN where ``kkt`` is).
+        margin exceeds the smallest by more than 5% (0 at an exact KKT point; NaN unless asked for,
+        and before the data are separated).
+    n : int
+        Training points.
     """
 
     model: torch.nn.Sequential
@@ -474,6 +476,7 @@ class HomogeneousRun:
     degree: int
     kkt: np.ndarray
     off_margin: np.ndarray
+    n: int
 
 
 def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000, step_size: float = 0.1,
@@ -500,7 +503,7 @@ def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000
     record : sequence of int, optional
         Steps to record (default: about 40, log-spaced).
     kkt : bool
-        Also compute the KKT residual and the multipliers' mass off the margin at every recorded step
+        Also compute the KKT residual at every recorded step, and the multipliers' mass off the margin
         once the data are separated (one NNLS fit each).
     device : str, torch.device or None
 
@@ -535,10 +538,12 @@ def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000
                 separated = bool((y * out > 0).all())
                 row = [step, float(loss), float((y * out).min() / norm ** degree),
                        float((y * out > 0).double().mean()), np.nan, np.nan]
-            if kkt and separated:
+            if kkt:
                 k = kkt_residual(model, X, y)
                 total = k.multipliers.sum()
-                row[4:] = [k.residual, float(k.multipliers[k.margins > 1.05].sum() / total) if total > 0 else np.nan]
+                row[4] = k.residual
+                if separated and total > 0:
+                    row[5] = float(k.multipliers[k.margins > 1.05].sum() / total)
             rows.append(tuple(row))
         if step == steps:
             break
@@ -556,7 +561,7 @@ def train_homogeneous(X, y, widths: Sequence[int] = (1000,), steps: int = 10_000
                 p -= scale * g
     arr = np.array(rows)
     return HomogeneousRun(model=model, steps=arr[:, 0].astype(int), loss=arr[:, 1], normalized_margin=arr[:, 2],
-                          train_acc=arr[:, 3], degree=degree, kkt=arr[:, 4], off_margin=arr[:, 5])
+                          train_acc=arr[:, 3], degree=degree, kkt=arr[:, 4], off_margin=arr[:, 5], n=len(y))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,14 +700,17 @@ def kinks(model, lo: float = -1.0, hi: float = 1.0, share: float = KINK_SHARE, m
     share : float
         Keep the kinks whose slope change is at least this share of the largest one.
     merge : float
-        Kinks of different units closer than this merge into one (at their slope-weighted mean).
+        Kinks of different units merge into one (at their slope-weighted mean) when they lie within
+        this of the first kink of their group (so a group spans less than ``merge``).
 
     Returns
     -------
     position : ndarray, shape (k,)
         Sorted.
     slope_change : ndarray, shape (k,)
-        ``sum_j |a_j w_j|`` over the units at the kink.
+        ``|sum_j a_j |w_j||`` over the units of the group: the change of the slope of ``f`` across it
+        (a unit switching on to the right, ``w_j > 0``, adds ``a_j w_j``; one switching off, ``w_j < 0``,
+        adds ``-a_j w_j``).
     """
     model = _module(model)
     layers = list(model.children()) if isinstance(model, torch.nn.Sequential) else []
@@ -722,12 +730,16 @@ def kinks(model, lo: float = -1.0, hi: float = 1.0, share: float = KINK_SHARE, m
     validate.positive("merge", merge)
     a = layers[2].weight.detach().double().cpu().numpy()[0]
     bends = a * w != 0                                        # units that bend f
-    t, jump = -b[bends] / w[bends], np.abs(a * w)[bends]
+    t, jump = -b[bends] / w[bends], (a * np.abs(w))[bends]
     order = np.argsort(t)
     t, jump = t[order], jump[order]
-    groups = np.split(np.arange(t.size), np.flatnonzero(np.diff(t) >= merge) + 1) if t.size else []
-    pos = np.array([np.average(t[g], weights=jump[g]) if jump[g].sum() > 0 else t[g].mean() for g in groups])
-    size = np.array([jump[g].sum() for g in groups])
+    groups, start = [], 0
+    for i in range(1, t.size + 1):                            # a group spans less than merge
+        if i == t.size or t[i] - t[start] >= merge:
+            groups.append(np.arange(start, i))
+            start = i
+    pos = np.array([np.average(t[g], weights=np.abs(jump[g])) for g in groups])
+    size = np.array([abs(jump[g].sum()) for g in groups])
     keep = (pos > lo) & (pos < hi)
     pos, size = pos[keep], size[keep]
     if size.size:
@@ -764,8 +776,16 @@ class Univariate:
         Whether each candidate lies within :data:`KINK_TOL` of a training point.
     chance : float
         The share of (-1, 1) within :data:`KINK_TOL` of a training point (:func:`near_share`).
+    control : ndarray of bool, shape (c,)
+        The same for the kinks of the untrained network (same seed) read the same way: what the
+        reader finds without training.
+    on_margin : int
+        Training points whose margin is within 5% of the smallest (at a KKT point only these can
+        carry a multiplier).
     residual : float
-        The KKT residual of the trained network (:func:`kkt_residual`).
+        The KKT residual of the trained network (:func:`kkt_residual`, with the ReLU's derivative 0
+        at a kink and every unit counted, so it overstates the distance to a Clarke KKT point when
+        units sit at a kink on a training point or never moved).
     """
 
     x: np.ndarray
@@ -774,6 +794,8 @@ class Univariate:
     candidates: np.ndarray
     hit: np.ndarray
     chance: float
+    control: np.ndarray
+    on_margin: int
     residual: float
 
 
@@ -798,11 +820,16 @@ def univariate_attack(n: int = 12, seed: int = 0, width: int = 1000, steps: int 
     """
     x, y = univariate_task(n, seed)
     X = univariate_inputs(x)
+    near = lambda c: np.abs(c[:, None] - x[None, :]).min(axis=1) < KINK_TOL if c.size else np.zeros(0, bool)  # noqa: E731
+    untrained = kinks(homogeneous_network(2, (width,), seed=seed, init_scale=init_scale, device=device))[0]
     run = train_homogeneous(X, y, widths=(width,), steps=steps, step_size=step_size, seed=seed,
                             init_scale=init_scale, normalized=normalized, record=[0, steps], device=device)
     cand, _ = kinks(run.model)
-    hit = np.abs(cand[:, None] - x[None, :]).min(axis=1) < KINK_TOL if cand.size else np.zeros(0, bool)
-    return Univariate(x=x, y=y, run=run, candidates=cand, hit=hit, chance=near_share(x),
+    with torch.no_grad():
+        p = next(run.model.parameters())
+        margins = (_logits(run.model, torch.as_tensor(X, dtype=p.dtype, device=p.device)).cpu().numpy() * y)
+    return Univariate(x=x, y=y, run=run, candidates=cand, hit=near(cand), chance=near_share(x),
+                      control=near(untrained), on_margin=int((margins <= 1.05 * margins.min()).sum()),
                       residual=kkt_residual(run.model, X, y).residual)
 
 
@@ -1356,12 +1383,12 @@ L-BFGS, so not stationary); the attack's SGD stage alone; ReLU units with the pu
 DEFENCES = {
     "weight decay": ("weight_decay", (1e-4, 1e-3, 1e-2, 1e-1), {}),
     "early stopping (L-BFGS iterations)": ("lbfgs_iterations", (0, 30, 100, 300), {}),
-    "output noise (share of ‖θ‖)": ("perturb", (0.01, 0.05, 0.2), {}),
+    "parameter noise (share of ‖θ‖)": ("perturb", (0.01, 0.05, 0.2), {}),
 }
 """Each defence, as the :func:`reconstruction_trial` argument it sets, the strengths tried and the
 arguments it fixes (early stopping ends the training's L-BFGS stage, after its 300 gradient-descent
-steps, after so many iterations, against 1,000 undefended; output noise perturbs the trained
-parameters once)."""
+steps, after so many iterations, against 1,000 undefended; parameter noise, an output perturbation,
+perturbs the trained parameters once before release)."""
 
 
 def compare(variants: dict, seeds: Sequence[int] = (0, 1), **common) -> dict:
@@ -1450,7 +1477,8 @@ def _plt():
 
 def figure_implicit_bias(runs: dict):
     """Normalized margin (left), KKT residual (middle) and the multipliers' mass off the margin
-    (right) over the steps of one or more :class:`HomogeneousRun` (recorded with ``kkt=True``).
+    (right) over the steps of one or more :class:`HomogeneousRun` (recorded with ``kkt=True``), from
+    the first recorded step at which the training data are separated.
 
     Parameters
     ----------
@@ -1465,7 +1493,7 @@ def figure_implicit_bias(runs: dict):
     with plots.style():
         fig, axes = plt.subplots(1, 3, figsize=(plots.WIDTH, 3.0))
         for (label, run), color in zip(runs.items(), ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")):
-            keep = run.steps >= 1
+            keep = (run.steps >= 1) & np.isfinite(run.off_margin)   # from the first recorded step after separation
             axes[0].plot(run.steps[keep], run.normalized_margin[keep], color=color, lw=1.8, marker="o", ms=3,
                          label=label)
             axes[1].plot(run.steps[keep], run.kkt[keep], color=color, lw=1.8, marker="o", ms=3)
@@ -1476,7 +1504,7 @@ def figure_implicit_bias(runs: dict):
             ax.set_title(title)
         axes[1].set_ylim(0, 1.05)
         axes[2].set_ylim(-0.03, 1.03)
-        axes[0].legend(fontsize=9)
+        axes[0].legend(fontsize=9, loc="lower right")
         fig.tight_layout()
     return fig
 
@@ -1484,8 +1512,8 @@ def figure_implicit_bias(runs: dict):
 def figure_univariate(results: Sequence[Univariate], show: int = 0):
     """Left: one trained univariate network, scaled so that its smallest training margin is 1, with
     its training points and the kinks read off it (solid green: within :data:`KINK_TOL` of a
-    training point; dashed gray: not). Right: per seed, the share of candidates at training points
-    against the chance that a uniform point is.
+    training point; dashed gray: not). Right: per seed, the share of the trained network's kinks at
+    training points (bars) against the untrained network's, read the same way (ticks).
 
     Parameters
     ----------
@@ -1528,9 +1556,10 @@ def figure_univariate(results: Sequence[Univariate], show: int = 0):
         seeds = np.arange(len(results))
         share = np.array([q.hit.mean() if q.hit.size else 0.0 for q in results])
         ax.bar(seeds, share, color=plots.COLORS["benign"], alpha=0.7, label="kinks at training points")
-        ax.scatter(seeds, [q.chance for q in results], color="black", marker="_", s=200, lw=2, zorder=3,
-                   label="chance")
+        ax.scatter(seeds, [q.control.mean() if q.control.size else 0.0 for q in results], color="black",
+                   marker="_", s=200, lw=2, zorder=3, label="untrained network")
         ax.set_ylim(0, 1.05)
+        ax.set_xticks(seeds)
         ax.set_xlabel("seed")
         ax.set_ylabel("share of candidates")
         ax.legend(fontsize=8, loc="upper right")
@@ -1598,7 +1627,7 @@ def figure_membership(result: Membership, seed_index: int = 0):
 
 def figure_reconstruction(trial: Trial, count: int = 10):
     """Training images (top row) above their best-matching candidates (bottom row), with the NCC of
-    each pair; the pairs shown are the first ``count`` training images.
+    each pair; the pairs shown are the first ``count`` training images, alternating odd and even.
 
     Parameters
     ----------
@@ -1614,17 +1643,20 @@ def figure_reconstruction(trial: Trial, count: int = 10):
     side = trial.data.side
     images = (trial.data.X + trial.data.mean).cpu().numpy()
     candidates = (trial.candidates + trial.data.mean).cpu().numpy()
+    y = trial.data.y.cpu().numpy()
+    pos, neg = np.flatnonzero(y > 0), np.flatnonzero(y < 0)
+    order = [i for pair in zip(pos, neg) for i in pair] + list(pos[len(neg):]) + list(neg[len(pos):])
     with plots.style():
         fig, axes = plt.subplots(2, count, figsize=(plots.WIDTH, 1.9), squeeze=False)
-        for j in range(count):
-            for row, picture in ((0, images[j]), (1, candidates[trial.matches[j]])):
+        for j, i in enumerate(order[:count]):
+            for row, picture in ((0, images[i]), (1, candidates[trial.matches[i]])):
                 ax = axes[row, j]
                 ax.imshow(picture.reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
                 ax.set_xticks([])
                 ax.set_yticks([])
                 ax.grid(False)
-            color = "black" if trial.scores[j] >= RECOVERED_NCC else plots.COLORS["flipped"]
-            axes[1, j].set_title(f"{trial.scores[j]:.2f}", fontsize=9, color=color, y=-0.35)
+            color = "black" if trial.scores[i] >= RECOVERED_NCC else plots.COLORS["flipped"]
+            axes[1, j].set_title(f"{trial.scores[i]:.2f}", fontsize=9, color=color, y=-0.35)
         axes[0, 0].set_ylabel("train", fontsize=9)
         axes[1, 0].set_ylabel("found", fontsize=9)
         fig.tight_layout(h_pad=0.2, w_pad=0.2)
@@ -1674,26 +1706,35 @@ def figure_defences(results: dict, undefended: Sequence | None = None):
 # ---------------------------------------------------------------------------------------------
 
 MARGIN_DROP_MAX = 1e-3
-"""Lyu and Li prove that a smoothed version of the normalized margin never decreases once the data
-are separated (for small enough steps), and that the normalized margin approaches it: between any two
-recorded steps after separation the normalized margin may fall by at most 0.1% of its value (what
-the step's discreteness can cost), and on the chapter's runs it never falls at all."""
+"""Lyu and Li prove that a smoothed version of the normalized margin never decreases once the summed
+logistic loss is below ln 2 (for gradient flow, or small enough steps), and that the normalized margin
+itself approaches it as the loss vanishes; the normalized margin may therefore dip by the gap between
+the two. With plain steps, between any two recorded steps from the first one below the threshold on,
+it may fall by at most 0.1% of its value: a tolerance we chose for that gap, not a bound from the
+theorem (measured: no fall at all, on the chapter's seeds and on 30 fresh ones). Loss-normalized
+steps are not small, and the claim is not made for them: they dip by up to 1% (printed in the
+chapter)."""
 
 KKT_FALL_MAX = 0.5
-"""The theorem sends the KKT residual to 0 in the limit; in finite time it must at least halve between
-the first recorded step after separation and the end. Measured on the chapter's seeds: 0.84-0.85 at
-separation, 0.33-0.36 after 10,000 plain steps, 0.27-0.29 after 4,000 loss-normalized ones."""
+"""The theorem makes every limit direction a KKT point; in finite time the KKT residual must at least
+halve between the initialization (where it is about 1: a random direction is no combination of the
+training gradients) and the end. The theorem gives no rate, and the chapter shows the rest: most of
+the fall happens before the loss is small, and plain steps then stall (0.17-0.37 at the end on the
+chapter's and 30 fresh seeds)."""
 
-OFF_MARGIN_MAX = 0.10
-"""At a KKT point every multiplier sits on the margin; with loss-normalized steps at most 10% of the
-multipliers' mass may sit on points whose margin exceeds the smallest by more than 5% (measured:
-about 2%). Plain GD is far from it (about 75% off the margin)."""
+OFF_MARGIN_RATIO_MAX = 0.5
+"""At a KKT point every multiplier sits on the margin (complementary slackness). Loss-normalized steps
+converge faster in direction, so after 4,000 of them the multipliers' mass off the margin (on points
+whose margin exceeds the smallest by more than 5%) must be at most half of what plain gradient descent
+leaves after 10,000 steps, on every seed: a clear separation, not a tie (measured: 0-23% against
+52-86%)."""
 
 
 def claims_implicit_bias(plain: Sequence[HomogeneousRun], normalized: Sequence[HomogeneousRun]) -> list:
-    """The implicit-bias claims, per seed: the normalized margin does not fall after separation (both
-    runs), the KKT residual at least halves (both), and complementary slackness nearly holds with
-    loss-normalized steps while plain gradient descent is still far from it.
+    """The implicit-bias claims, per seed: with plain steps the normalized margin does not fall once the
+    loss is below the theorem's threshold, the KKT residual at least halves from the initialization
+    (both step rules), and loss-normalized steps leave at most half the multipliers' mass off the margin
+    that plain ones do.
 
     Parameters
     ----------
@@ -1706,45 +1747,58 @@ def claims_implicit_bias(plain: Sequence[HomogeneousRun], normalized: Sequence[H
     """
     from .claims import PerSeed
 
-    def after(run):
-        sep = np.isfinite(run.kkt)
-        if not sep.any():
-            raise ValueError("a run never separated its training data, so the implicit-bias claims do not apply")
-        return sep
-
-    def drop(run):
-        m = run.normalized_margin[after(run)]
-        return float(np.max(np.maximum(0.0, m[:-1] - m[1:]) / m[:-1])) if m.size > 1 else 0.0
-
-    def fall(run):
-        k = run.kkt[after(run)]
-        return float(k[-1] / k[0])
-
-    out = []
+    for run in list(plain) + list(normalized):
+        if not np.isfinite(run.kkt).all() or not np.isfinite(run.off_margin[-1]):
+            raise ValueError("the implicit-bias claims need runs recorded with kkt=True that end with the training "
+                             "data separated")
+    out = [PerSeed("plain GD: largest fall of the normalized margin between recorded steps once the loss is "
+                   "below the theorem's threshold", np.array([margin_drop(r) for r in plain]), MARGIN_DROP_MAX,
+                   "<=", percent=False)]
     for name, runs in (("plain GD", plain), ("loss-normalized GD", normalized)):
-        out += [PerSeed(f"{name}: largest fall of the normalized margin between recorded steps after separation",
-                        np.array([drop(r) for r in runs]), MARGIN_DROP_MAX, "<=", percent=False),
-                PerSeed(f"{name}: KKT residual at the end over its value at separation",
-                        np.array([fall(r) for r in runs]), KKT_FALL_MAX, "<=", percent=False)]
-    out += [PerSeed("loss-normalized GD: multiplier mass off the margin at the end",
-                    np.array([r.off_margin[-1] for r in normalized]), OFF_MARGIN_MAX, "<="),
-            PerSeed("plain GD, slow: multiplier mass off the margin at its end (still far from a KKT point)",
-                    np.array([r.off_margin[-1] for r in plain]), 0.5, ">=")]
+        out.append(PerSeed(f"{name}: KKT residual at the end over its value at initialization",
+                           np.array([r.kkt[-1] / r.kkt[0] for r in runs]), KKT_FALL_MAX, "<=", percent=False))
+    out.append(PerSeed("multiplier mass off the margin at the end, loss-normalized over plain GD",
+                       np.array([f.off_margin[-1] / max(p.off_margin[-1], 1e-12) for p, f in zip(plain, normalized)]),
+                       OFF_MARGIN_RATIO_MAX, "<=", percent=False))
     return out
 
 
-KINKS_OVER_CHANCE_MIN = 2.0
-"""Pooled over the chapter's seeds, the share of kinks at training points must be at least twice the
-share of (-1, 1) near a training point (about 0.24). With about 50 candidates a share drawn at
-chance has a standard deviation near 0.06, so twice chance is about four standard deviations above
-it. The paper's guarantee is a constant fraction at a KKT point; this claim tests the direction of
-that result on networks that are not at one (their KKT residual is reported beside it)."""
+def margin_drop(run: HomogeneousRun) -> float:
+    """The largest relative fall of the normalized margin between consecutive recorded steps from the
+    first one at which the summed logistic loss is below ln 2 (the premise of Lyu and Li's theorem:
+    the mean loss below ln 2 / n); 0 if fewer than two recorded steps qualify.
+
+    Parameters
+    ----------
+    run : HomogeneousRun
+
+    Returns
+    -------
+    float
+    """
+    below = np.flatnonzero(run.loss * run.n < np.log(2.0))
+    if below.size == 0:
+        raise ValueError("the run's loss never fell below the theorem's threshold (summed loss < ln 2)")
+    m = run.normalized_margin[below[0]:]
+    return float(np.max(np.maximum(0.0, m[:-1] - m[1:]) / m[:-1])) if m.size > 1 else 0.0
+
+
+KINKS_Z_MIN = 3.0
+"""Pooled over the chapter's ten seeds, the share of the trained networks' kinks at training points
+must exceed the share of the untrained networks' kinks read the same way (the control, about 0.22,
+close to the share of (-1, 1) near a training point, 0.23) by at least three standard errors of the
+difference, ``sqrt(p (1 - p) (1/T + 1/C))`` with ``p`` the control's share and ``T``, ``C`` the numbers of
+trained and untrained kinks: an effect beyond sampling error. An earlier form of this claim, at least
+twice the control's share, held on the chapter's seeds (2.4 times) but failed on three fresh batches of
+ten seeds (1.82, 1.89 and 1.93 times; ``benchmarks/privacy_seed_robustness.py``, 2026-12-02), so the
+effect is real and about twofold, not reliably more. The claim is about what training does to the
+kinks; it is not the paper's guarantee, which is for networks at a KKT point."""
 
 
 def claims_univariate(results: Sequence[Univariate]) -> list:
     """The univariate attack: every seed separates its training set (the implicit-bias theory's
-    premise), and pooled over seeds the kinks are at training points at least
-    :data:`KINKS_OVER_CHANCE_MIN` times as often as chance.
+    premise), and pooled over seeds the trained networks' kinks are at training points more often than
+    the untrained networks', by at least :data:`KINKS_Z_MIN` standard errors.
 
     Parameters
     ----------
@@ -1756,14 +1810,16 @@ def claims_univariate(results: Sequence[Univariate]) -> list:
     """
     from .claims import PerSeed
 
-    hits = sum(int(r.hit.sum()) for r in results)
-    total = sum(r.hit.size for r in results)
-    pooled = hits / total if total else 0.0
-    chance = float(np.mean([r.chance for r in results]))
+    T, C = sum(r.hit.size for r in results), sum(r.control.size for r in results)
+    if T == 0 or C == 0:
+        raise ValueError("no kinks were read off the trained or the untrained networks")
+    trained = sum(int(r.hit.sum()) for r in results) / T
+    p = sum(int(r.control.sum()) for r in results) / C
+    z = (trained - p) / np.sqrt(max(p * (1 - p), 1e-12) * (1 / T + 1 / C))
     return [PerSeed("univariate: training accuracy of the trained network", np.array([r.run.train_acc[-1] for r in results]),
                     1.0),
-            PerSeed("univariate: share of kinks at training points over chance",
-                    np.array([pooled / chance]), KINKS_OVER_CHANCE_MIN, percent=False, worst="pooled over seeds")]
+            PerSeed("univariate: share of kinks at training points, trained minus untrained, in standard errors",
+                    np.array([z]), KINKS_Z_MIN, percent=False, worst="pooled over seeds")]
 
 
 MEMBERSHIP_AUC_MIN = 0.95
@@ -1773,7 +1829,7 @@ is far above what chance orderings reach (its standard deviation under chance is
 
 MEMBERSHIP_TIE = 0.01
 """The margin score is at least as good as the loss baseline: its AUC may fall below the baseline's by
-at most 0.01 (one member-fresh pair in 100 of the 2,500 compared), on every seed."""
+at most 0.01 (25 of the 2,500 member-fresh pairs compared), on every seed."""
 
 
 def claims_membership(result: Membership) -> list:
@@ -1841,9 +1897,11 @@ def claims_reconstruction(trials: Sequence[Trial]) -> list:
                     STATIONARY_MAX, "<=", percent=False)]
 
 
-SPURIOUS_LOSS_MAX = 1e-5
-"""All layers trained: the attack must have converged (stationarity loss at most 1e-5, as in the
-verified setting) for its failure to say that the equation has spurious solutions."""
+UNCONVERGED_MIN = 0.3
+"""Training stopped early must leave the network visibly off the stationarity equation: a residual of
+at least 0.3, the level above which no attack recovered anything in ../shared/papers/privacy.md's
+runs (measured here: 3.7-4.0)."""
+
 
 PARTIAL_MAX = 0.75
 """A partial failure: at most three quarters of what the verified setting recovers on the same seed."""
@@ -1853,10 +1911,13 @@ def claims_failures(results: dict) -> list:
     """Where reconstruction stops working, per seed, from :func:`compare` over :data:`FAILURES`.
 
     All layers trained and training stopped early recover at most the controls' share
-    (:data:`CONTROL_MAX`); the first with a converged attack (spurious solutions), the second with a
-    residual above 0.3. The attack without L-BFGS, ReLU units and Gaussian images recover at most
-    :data:`PARTIAL_MAX` of what the verified setting does; for Gaussian images the true training set
-    satisfies the equation (:data:`STATIONARY_MAX`), so what fails is identification.
+    (:data:`CONTROL_MAX`), the second with a residual above :data:`UNCONVERGED_MIN`. The attack
+    without L-BFGS and ReLU units recover at most :data:`PARTIAL_MAX` of what the verified setting
+    does. For Gaussian images only the premise is claimed, that the true training set satisfies the
+    equation (:data:`STATIONARY_MAX`): how much the attack recovers there varies too much from seed to
+    seed for a claim (on 7 of 30 fresh seeds as much as from digits or more; see the chapter), and the
+    attack's convergence with all layers trained too (its loss stayed above 1e-5 on 7 of 30 fresh
+    seeds); both are printed, not claimed.
 
     Parameters
     ----------
@@ -1878,18 +1939,14 @@ def claims_failures(results: dict) -> list:
     share = lambda name: get(name, "recovered") / n
     relative = lambda name: get(name, "recovered") / np.maximum(base, 1)
     return [PerSeed("all layers trained: training images recovered", share("all layers trained"), CONTROL_MAX, "<="),
-            PerSeed("all layers trained: the attack's stationarity loss (it converged)",
-                    get("all layers trained", "attack_loss"), SPURIOUS_LOSS_MAX, "<=", percent=False),
             PerSeed("training stopped early: training images recovered", share("training stopped early"),
                     CONTROL_MAX, "<="),
-            PerSeed("training stopped early: stationarity residual", get("training stopped early", "residual"), 0.3,
-                    percent=False),
+            PerSeed("training stopped early: stationarity residual", get("training stopped early", "residual"),
+                    UNCONVERGED_MIN, percent=False),
             PerSeed("attack without L-BFGS: recovered, relative to the verified setting",
                     relative("attack without L-BFGS"), PARTIAL_MAX, "<=", percent=False),
             PerSeed("ReLU, smoothed backward: recovered, relative to the verified setting",
                     relative("ReLU, smoothed backward"), PARTIAL_MAX, "<=", percent=False),
-            PerSeed("Gaussian images: recovered, relative to digits", relative("Gaussian images"), PARTIAL_MAX, "<=",
-                    percent=False),
             PerSeed("Gaussian images: stationarity residual (the true set solves the equation)",
                     get("Gaussian images", "residual"), STATIONARY_MAX, "<=", percent=False)]
 
