@@ -1,6 +1,6 @@
 """Privacy attacks that follow from implicit bias: KKT conditions, membership inference, reconstruction.
 
-Reads top-down like its chapter (in preparation):
+Reads top-down like its chapter (book/privacy.ipynb):
 
 1. Data: scikit-learn's 8x8 digits (shipped with the package, nothing is downloaded), optionally
    upsampled to 16x16, odd (+1) against even (-1), the training mean subtracted.
@@ -8,7 +8,10 @@ Reads top-down like its chapter (in preparation):
    parameters) by gradient descent on the logistic loss; :func:`kkt_residual` measures how far its
    parameters are from a KKT point of the max-margin problem, with the multipliers fitted by
    non-negative least squares.
-3. Membership inference from the output's size (:func:`membership_scores`).
+3. The univariate attack: the kinks of a two-layer ReLU network on ``(x, 1)`` inputs read off as
+   candidate training points (:func:`kinks`, :func:`univariate_attack`), against the untrained
+   network's kinks.
+   Membership inference from the output's size (:func:`membership_scores`).
 4. Reconstruction from the parameters alone (:func:`reconstruct`): candidate inputs and multipliers
    fitted so that the parameters satisfy the stationarity equation
    ``theta = sum_j lambda_j y_j grad_theta f(x_j)``, in the setting where it verifiably works: a
@@ -801,7 +804,8 @@ class Univariate:
 
 def univariate_attack(n: int = 12, seed: int = 0, width: int = 1000, steps: int = 6000, step_size: float = 0.5,
                       normalized: float = 0.005, init_scale: float = 1.0, device=None) -> Univariate:
-    """Train a univariate two-layer ReLU network toward the max-margin direction and read its kinks.
+    """Train a univariate two-layer ReLU network toward the max-margin direction and read its kinks,
+    and those of the same network untrained (the control).
 
     :func:`univariate_task` draws the data; :func:`train_homogeneous` trains on
     :func:`univariate_inputs` (plain steps until the data are separated, loss-normalized ones after).
