@@ -49,9 +49,8 @@ def main() -> None:
             print(claims.robustness_report(*claims.verdicts([separated]), seeds))
             for b in range(0, len(runs) - 9, 10):
                 pooled = claims.aggregate(privacy.claims_univariate(runs[b:b + 10]))[1]
-                hits = sum(int(r.hit.sum()) for r in runs[b:b + 10])
-                total = sum(r.hit.size for r in runs[b:b + 10])
-                ctrl = sum(int(r.control.sum()) for r in runs[b:b + 10]) / sum(r.control.size for r in runs[b:b + 10])
+                (hits, total), (control_hits, control_total) = privacy.pooled_kinks(runs[b:b + 10])
+                ctrl = control_hits / control_total
                 print(f"  seeds {seeds[b]}-{seeds[b + 9]}: {'held' if pooled.holds else 'FAILED'} "
                       f"({hits} of {total} kinks at training points, {hits / total / ctrl:.2f} times the untrained "
                       f"networks' share; {pooled.measured:.1f} standard errors, threshold {pooled.threshold:g})")

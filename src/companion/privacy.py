@@ -44,7 +44,7 @@ __all__ = ["Digits", "digits", "smooth_network", "homogeneous_network", "train_s
            "KINK_TOL", "KINK_SHARE", "univariate_task", "univariate_inputs", "kinks", "near_share", "Univariate",
            "univariate_attack", "figure_univariate",
            "MARGIN_DROP_MAX", "KKT_FALL_MAX", "OFF_MARGIN_RATIO_MAX", "claims_implicit_bias", "margin_drop", "KINKS_Z_MIN",
-           "claims_univariate", "MEMBERSHIP_AUC_MIN", "MEMBERSHIP_TIE", "claims_membership", "RECOVERED_MIN",
+           "pooled_kinks", "claims_univariate", "MEMBERSHIP_AUC_MIN", "MEMBERSHIP_TIE", "claims_membership", "RECOVERED_MIN",
            "CONTROL_MAX", "STATIONARY_MAX", "claims_reconstruction", "UNCONVERGED_MIN", "PARTIAL_MAX",
            "claims_failures", "explore"]
 
@@ -1799,6 +1799,13 @@ effect is real and about twofold, not reliably more. The claim is about what tra
 kinks; it is not the paper's guarantee, which is for networks at a KKT point."""
 
 
+def pooled_kinks(results: Sequence[Univariate]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Kinks at training points and kinks in all, pooled over runs, for the trained networks and for
+    their untrained controls: ``((hits, total), (control_hits, control_total))``."""
+    count = lambda masks: (sum(int(m.sum()) for m in masks), sum(m.size for m in masks))  # noqa: E731
+    return count([r.hit for r in results]), count([r.control for r in results])
+
+
 def claims_univariate(results: Sequence[Univariate]) -> list:
     """The univariate attack: every seed separates its training set (the implicit-bias theory's
     premise), and pooled over seeds the trained networks' kinks are at training points more often than
@@ -1814,11 +1821,10 @@ def claims_univariate(results: Sequence[Univariate]) -> list:
     """
     from .claims import PerSeed
 
-    T, C = sum(r.hit.size for r in results), sum(r.control.size for r in results)
+    (hits, T), (control_hits, C) = pooled_kinks(results)
     if T == 0 or C == 0:
         raise ValueError("no kinks were read off the trained or the untrained networks")
-    trained = sum(int(r.hit.sum()) for r in results) / T
-    p = sum(int(r.control.sum()) for r in results) / C
+    trained, p = hits / T, control_hits / C
     z = (trained - p) / np.sqrt(max(p * (1 - p), 1e-12) * (1 / T + 1 / C))
     return [PerSeed("univariate: training accuracy of the trained network", np.array([r.run.train_acc[-1] for r in results]),
                     1.0),
