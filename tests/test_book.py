@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from companion import course
+from conftest import build_book
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -39,8 +40,23 @@ def test_chapter_follows_the_anatomy(path):
     assert sum("parameters" in t for t in tags) == 1
     exercises = [i for i, t in enumerate(tags) if "exercise" in t]
     assert len(exercises) >= 3
-    for i in exercises:    # each exercise cell is followed by its hidden solution
-        assert {"solution", "hide-input"} <= tags[i + 1]
+    for i in exercises:
+        # prompt (opens the exercise box) -> stub, output hidden in the book -> box closed ->
+        # collapsed solution box for the same exercise -> solution cells -> solution box closed
+        label = re.search(r"```\{exercise-start\}[^\n]*\n:label: (\S+)\n```", nb.cells[i - 1].source)
+        assert label, f"cell {i - 1} must open the exercise box of the exercise cell {i}"
+        assert "remove-output" in tags[i], f"the stub's feedback (cell {i}) must not show in the book"
+        assert nb.cells[i + 1].source.strip() == "```{exercise-end}\n```"
+        assert nb.cells[i + 2].source.strip() == f"```{{solution-start}} {label.group(1)}\n:class: dropdown\n```"
+        j = i + 3
+        assert "solution" in tags[j], f"cell {j} must be the solution of exercise {label.group(1)}"
+        while "solution" in tags[j]:
+            j += 1
+        assert nb.cells[j].source.strip() == "```{solution-end}\n```"
+    for cell in nb.cells:   # every figure says what it shows to a reader who cannot see it
+        if cell.cell_type == "code" and any("image/png" in o.get("data", {}) for o in cell.outputs):
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt.split()) >= 8, f"figure cell without alt text: {cell.source[:80]!r}"
     claims_cells = [c for c, t in zip(nb.cells, tags) if "nbval-check-output" in t]
     assert claims_cells and all("claims.require" in c.source for c in claims_cells)
     assert all(c.outputs for c in claims_cells), "the claims cell must be stored with its output"
@@ -48,22 +64,59 @@ def test_chapter_follows_the_anatomy(path):
     assert "✓" in text and "✗" not in text
 
 
-def test_student_versions_drop_solutions(tmp_path):
-    written = course.write_student_versions(ROOT / "book", tmp_path)
-    assert [p.name for p in written] == [p.name for p in NOTEBOOKS]
-    for path in written:
-        nb = nbformat.read(path, as_version=4)
-        assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
-        assert any("exercise" in c.metadata.get("tags", []) for c in nb.cells)
-        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+STUDENT = ROOT / "book" / "student"
+
+
+def test_student_versions_are_committed_and_up_to_date(tmp_path):
+    # the committed student notebooks are exactly what the generator writes from the chapters now
+    proc = subprocess.run([sys.executable, "-m", "companion.course", "book", "--out", str(tmp_path),
+                           "--link-folder", "book/student"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    fresh = sorted(tmp_path.glob("*.ipynb"))
+    assert [p.name for p in fresh] == [p.name for p in NOTEBOOKS]
+    stale = [p.name for p in fresh if not (STUDENT / p.name).exists()
+             or nbformat.read(p, as_version=4) != nbformat.read(STUDENT / p.name, as_version=4)]
+    assert not stale, (f"book/student/ is out of date for {stale}: run "
+                       "`python -m companion.course book/ --out book/student/` and commit the result")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_student_version_drops_solutions_and_keeps_exercises(path):
+    chapter = nbformat.read(path, as_version=4)
+    student = nbformat.read(STUDENT / path.name, as_version=4)
+    solutions = [c.source for c in chapter.cells if "solution" in c.metadata.get("tags", [])]
+    stubs = [c.source for c in chapter.cells if "exercise" in c.metadata.get("tags", [])]
+    code = [c.source for c in student.cells if c.cell_type == "code"]
+    assert solutions and not any(s in code for s in solutions)
+    assert stubs == [c.source for c in student.cells if "exercise" in c.metadata.get("tags", [])]
+    assert all(not c.outputs and c.execution_count is None for c in student.cells if c.cell_type == "code")
+    assert not any("nbval-check-output" in c.metadata.get("tags", []) for c in student.cells)
+    markdown = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    # plain Markdown for Colab: no MyST directive or role is left
+    assert not re.search(r"```\{|\{(cite|doc|ref|term)\}`", markdown)
+    # exercises numbered 1, 2, ... as the book numbers them; one per exercise box of the chapter
+    boxes = sum(len(re.findall(r"```\{exercise(-start)?\}", c.source)) for c in chapter.cells)
+    chapter = course.chapter_numbers(ROOT / "_toc.yml")[path.stem]
+    numbers = re.findall(r"^### Exercise (\d+\.\d+): ", markdown, re.M)
+    assert numbers == [f"{chapter}.{k}" for k in range(1, boxes + 1)]
+    # the Colab link opens this student file in the configured repository
+    owner_repo = REPO_URL.removeprefix("https://github.com/")
+    assert f"(https://colab.research.google.com/github/{owner_repo}/blob/main/book/student/{path.name})" in markdown
+
+
+def test_student_version_of_a_broken_convention_is_refused(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["solution"]})]
+    with pytest.raises(ValueError, match="solution"):
+        course.student_version(nb)
     with pytest.raises(ValueError, match="source"):
         course.write_student_versions(tmp_path / "missing", tmp_path / "out")
-
-
-def _build(root, out):
-    return subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root),
-                           "--path-output", str(out), "-W", "-n", "--keep-going"], capture_output=True, text=True,
-                          cwd=root)
+    with pytest.raises(ValueError, match="out must differ"):
+        course.write_student_versions(tmp_path, tmp_path)
+    (tmp_path / "c.yml").write_text("repository:\n  url: https://gitlab.com/x/y\n")
+    with pytest.raises(ValueError, match="GitHub"):
+        course.repository_url(tmp_path / "c.yml")
 
 
 @pytest.mark.parametrize("cell, fails", [("print('fine')", False), ("import warnings\nwarnings.warn('careful')", True)])
@@ -79,18 +132,16 @@ def test_a_python_warning_in_a_chapter_fails_the_build(tmp_path, cell, fails):
     nb.cells = [nbformat.v4.new_markdown_cell("# A page"), nbformat.v4.new_code_cell(cell)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "book" / "page.ipynb")
-    proc = _build(tmp_path, tmp_path / "out")
+    proc = build_book(tmp_path, tmp_path / "out")
     log = proc.stdout + proc.stderr
     assert (proc.returncode != 0) == fails, log[-3000:]
     if fails:
         assert "stderr was found in the cell outputs" in log
 
 
-def test_book_builds_offline_with_warnings_as_errors(tmp_path):
-    out = tmp_path / "out"
-    proc = _build(ROOT, out)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-6000:]
-    html = out / "_build" / "html"
+def test_book_builds_offline_with_warnings_as_errors(built_book):
+    assert built_book.proc.returncode == 0, built_book.log
+    html = built_book.html
     chapter = (html / "book" / "xor_grokking.html").read_text()
     # MathJax comes from the book's own static files, not a CDN
     assert "_static/mathjax/tex-svg-full.js" in chapter
