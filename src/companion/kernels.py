@@ -1764,7 +1764,7 @@ def figure_risk_curves(curves: dict, predictions: dict | None = None, title: str
         _log_axes(ax, next(iter(curves.values())).ns)
         ax.set_xlabel("training set size n")
         ax.set_ylabel("test risk (MSE on noisy labels)")
-        ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         if title:
             ax.set_title(title)
         fig.tight_layout()
@@ -1806,7 +1806,7 @@ def figure_spectra(spectra: dict, empirical: dict | None = None):
         ax.set_ylim(1e-16, 1)
         ax.set_xlabel("degree l")
         ax.set_ylabel("eigenvalue λ_l")
-        ax.legend(fontsize=8.5, loc="lower left", frameon=False)
+        ax.legend(fontsize=9, loc="lower left", frameon=False)
         fig.tight_layout()
     return fig
 
@@ -1873,7 +1873,7 @@ def figure_numerics(check: NumericsCheck, title: str = ""):
         _log_axes(axes[0], check.ns)
         axes[0].set_xlabel("n")
         axes[0].set_ylabel("test risk")
-        axes[0].legend(fontsize=8.5, frameon=False)
+        axes[0].legend(fontsize=9, frameon=False)
         cond = np.where(np.isfinite(check.condition), check.condition, 1e18)
         axes[1].plot(check.ns, cond, "o-", color="C2")
         axes[1].axhline(MAX_CONDITION, color=plots.COLORS["harmful"], ls="--", lw=1,
@@ -1886,7 +1886,7 @@ def figure_numerics(check: NumericsCheck, title: str = ""):
         axes[1].tick_params(axis="x", labelrotation=45)
         axes[1].set_xlabel("n")
         axes[1].set_ylabel("condition number of K_n")
-        axes[1].legend(fontsize=8.5, frameon=False)
+        axes[1].legend(fontsize=9, frameon=False)
         if title:
             fig.suptitle(title, fontsize=11)
         fig.tight_layout()
@@ -1923,7 +1923,7 @@ def figure_dimension(fixed: RiskCurves, growing: DimensionRisk, fixed_prediction
         _log_axes(ax, growing.ns)
         ax.set_xlabel("training set size n")
         ax.set_ylabel("test risk")
-        ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         fig.tight_layout()
     return fig
 
@@ -1950,7 +1950,7 @@ def figure_relu(x, y, interpolant: Interpolant, spline: Interpolant, network, ri
         ax.plot(x, y, "ko", ms=4, label="data")
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
-        ax.legend(fontsize=8.5, frameon=False, loc="lower left")
+        ax.legend(fontsize=9, frameon=False, loc="lower left")
         ax = axes[1]
         for vals, color, ls, label in ((risk.l1, "C0", "-", "min-norm, L1"), (risk.l2, "C3", "-", "min-norm, L2"),
                                        (risk.spline_l1, "C0", ":", "spline, L1"),
@@ -1962,7 +1962,7 @@ def figure_relu(x, y, interpolant: Interpolant, spline: Interpolant, network, ri
         _log_axes(ax, risk.ns)
         ax.set_xlabel("n")
         ax.set_ylabel("error against f* = 0")
-        ax.legend(fontsize=8.5, frameon=False)
+        ax.legend(fontsize=9, frameon=False)
         fig.tight_layout()
     return fig
 

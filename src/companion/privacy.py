@@ -1555,7 +1555,7 @@ def figure_univariate(results: Sequence[Univariate], show: int = 0):
         ax.set_xlabel("x")
         ax.set_ylabel("f(x) / smallest margin")
         ax.set_title(f"seed {show}: {int(r.hit.sum())} of {r.hit.size} kinks at training points", fontsize=10)
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=9, loc="upper left")
         ax = axes[1]
         seeds = np.arange(len(results))
         share = np.array([q.hit.mean() if q.hit.size else 0.0 for q in results])
