@@ -179,6 +179,15 @@ def test_page_in_the_browser(site, browser, screenshots, page):
 
     if page in CHAPTERS:
         _chapter_checks(browser, page, where)
+    if page == "genindex":     # the glossary's terms fill the general index
+        entries = browser.execute_script("return document.querySelectorAll('table.indextable a').length")
+        assert entries >= 10, f"the general index has {entries} entries {where}"
+    if page == "prf-prf":      # theorems listed by their titles, one per chapter theorem, not by raw labels
+        listed = browser.execute_script(
+            "return [...document.querySelectorAll('table.indextable a')].map(a => a.textContent.trim());")
+        theorems = sum(cell.source.count("```{prf:theorem}") for c in CHAPTERS
+                       for cell in nbformat.read(ROOT / f"{c}.ipynb", as_version=4).cells)
+        assert len(listed) == theorems and not any(t.startswith("thm-") for t in listed), f"{listed} {where}"
 
 
 def _chapter_checks(browser, page, where):
