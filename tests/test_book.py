@@ -160,3 +160,20 @@ def test_book_builds_offline_with_warnings_as_errors(built_book):
     # no progress bar was stored in the page (the build turns them off), and exercises are numbered boxes
     assert "it/s]" not in chapter and "gradient descent:" not in chapter
     assert chapter.count('class="exercise admonition"') >= 3
+
+
+def test_student_citations_read_as_the_bibliography_labels_them():
+    # the student versions write {cite} as the label the book's bibliography prints (book/_ext)
+    import importlib.util
+
+    from pybtex.database import parse_file
+
+    spec = importlib.util.spec_from_file_location("companion_build", ROOT / "book" / "_ext" / "companion_build.py")
+    ext = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ext)
+    data = parse_file(str(ROOT / "book" / "references.bib"))
+    style = ext.AuthorYearStyle()
+    book = {e.key: e.label for e in style.format_entries(data.entries.values())}
+    student = course.citation_labels((ROOT / "book" / "references.bib").read_text())
+    assert student == book
+    assert len(set(book.values())) == len(book), "two entries share a label"

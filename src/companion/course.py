@@ -32,7 +32,7 @@ import sys
 
 import nbformat
 
-__all__ = ["student_version", "write_student_versions", "repository_url", "chapter_numbers"]
+__all__ = ["student_version", "write_student_versions", "repository_url", "chapter_numbers", "citation_labels"]
 
 _FENCE = re.compile(r"^```\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>[^\n]*)\n(?P<opts>(?::[\w-]+:[^\n]*\n)*)"
                     r"(?P<body>.*?)^```[ \t]*$", re.S | re.M)
@@ -85,15 +85,17 @@ def chapter_numbers(toc: str | pathlib.Path) -> dict[str, int]:
     return numbers
 
 
-def _citations(bib_text: str) -> dict[str, str]:
-    """Author-year labels ("Xu et al., 2024") for the entries of a BibTeX file."""
-    labels = {}
+def citation_labels(bib_text: str) -> dict[str, str]:
+    """Author-year labels ("Xu et al., 2024") for the entries of a BibTeX file, as the book prints
+    them: entries that would share a label get "2022a", "2022b" in the order of author, year and
+    title."""
+    labels, order = {}, {}
     for entry in re.split(r"\n(?=@)", "\n" + bib_text):
         key = re.match(r"\s*@\w+\s*\{\s*([^,\s]+)\s*,", entry)
         if not key:
             continue
         field = lambda name: re.search(name + r"\s*=\s*[{\"](.+?)[}\"]\s*,?\s*\n", entry, re.S | re.I)
-        author, year = field("author"), field("year")
+        author, year, title = field("author"), field("year"), field("title")
         if author:
             names = [a.split(",")[0].strip(" {}") if "," in a else a.split()[-1].strip(" {}")
                      for a in re.split(r"\s+and\s+", author.group(1))]
@@ -103,6 +105,13 @@ def _citations(bib_text: str) -> dict[str, str]:
             other = field("organization") or field("publisher") or field("howpublished")
             who = other.group(1) if other else key.group(1)
         labels[key.group(1)] = f"{who}, {year.group(1) if year else 'n.d.'}"
+        order[key.group(1)] = (author.group(1) if author else "", year.group(1) if year else "",
+                               title.group(1).lower() if title else "")
+    for label in set(labels.values()):
+        same = sorted((k for k, v in labels.items() if v == label), key=order.get)
+        if len(same) > 1:
+            for letter, k in zip("abcdefghijklmnopqrstuvwxyz", same):
+                labels[k] = label + letter
     return labels
 
 
@@ -273,7 +282,7 @@ def write_student_versions(source: str | pathlib.Path, out: str | pathlib.Path,
         raise ValueError(f"out must differ from source; got {str(out)!r} for both")
     paths = [source] if source.is_file() else sorted(source.glob("*.ipynb"))
     folder = source if source.is_dir() else source.parent
-    citations = _citations(pathlib.Path(bibliography).read_text()) if bibliography else {}
+    citations = citation_labels(pathlib.Path(bibliography).read_text()) if bibliography else {}
     titles = _titles(folder)
     out.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path(root or ".").resolve()

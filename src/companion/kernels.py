@@ -398,7 +398,7 @@ class CurveConfig:
     bandwidth : float
         ``b`` (> 0).
     ridge : float
-        ``lambda >= 0`` of ``(K + lambda I) c = y``, the same at every n.
+        ``delta >= 0`` of ``(K + delta I) c = y`` (the chapter's $\delta$), the same at every n.
     dim : int
         Ambient dimension (inputs on ``S^(dim-1)``; >= 2).
     ns : tuple of int
