@@ -1566,7 +1566,7 @@ def figure_univariate(results: Sequence[Univariate], show: int = 0):
         ax.set_xticks(seeds)
         ax.set_xlabel("seed")
         ax.set_ylabel("share of candidates")
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=9, loc="upper right")
         fig.tight_layout()
     return fig
 
