@@ -1,5 +1,6 @@
-"""The book: repository URL consistency, the build (warnings as errors), offline rendering, and
-student versions."""
+"""The book: repository URL consistency, the build (warnings as errors), offline rendering, legible
+figures, and student versions."""
+import json
 import pathlib
 import re
 import subprocess
@@ -103,6 +104,31 @@ def test_student_version_drops_solutions_and_keeps_exercises(path):
     # the Colab link opens this student file in the configured repository
     owner_repo = REPO_URL.removeprefix("https://github.com/")
     assert f"(https://colab.research.google.com/github/{owner_repo}/blob/main/book/student/{path.name})" in markdown
+    # the links to the book's other pages open their sources in the repository
+    links = re.findall(re.escape(REPO_URL) + r"/blob/main/([^)\s]+)\)", markdown)
+    assert links and all((ROOT / link).is_file() for link in links), links
+    # no passage that answers an exercise is left; each one is replaced by a note naming the exercise
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    assert "<!--" not in markdown
+    assert markdown.count("*[The full chapter answers Exercise ") == source.count("<!-- answer:")
+
+
+def test_answer_passages_are_left_out_of_student_versions():
+    def notebook(text):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell("# A chapter\n\n" + text),
+                    nbformat.v4.new_markdown_cell("```{exercise-start} Derive it\n:label: ex-a\n```\n\nDerive it."),
+                    nbformat.v4.new_code_cell("answer = None", metadata={"tags": ["exercise"]}),
+                    nbformat.v4.new_markdown_cell("```{exercise-end}\n```")]
+        return nb
+
+    out = course.student_version(notebook("It is <!-- answer: ex-a -->$x = 2$, as\nshown<!-- /answer -->, so on."),
+                                 chapter=3)
+    assert out.cells[0].source == "# A chapter\n\nIt is *[The full chapter answers Exercise 3.1 here.]*, so on."
+    with pytest.raises(ValueError, match="not an exercise label"):
+        course.student_version(notebook("<!-- answer: ex-b -->x<!-- /answer -->"))
+    with pytest.raises(ValueError, match="without its partner"):
+        course.student_version(notebook("<!-- answer: ex-a -->x"))
 
 
 def test_student_version_of_a_broken_convention_is_refused(tmp_path):
@@ -160,6 +186,29 @@ def test_book_builds_offline_with_warnings_as_errors(built_book):
     # no progress bar was stored in the page (the build turns them off), and exercises are numbered boxes
     assert "it/s]" not in chapter and "gradient descent:" not in chapter
     assert chapter.count('class="exercise admonition"') >= 3
+
+
+MIN_TEXT_PX = 12.5
+"""The smallest text a figure may be drawn with, in pixels of its image: 9 points at the book's 100 dpi
+(``plots.STYLE``). The browser test shows no figure below 85% of its image's width, so no text in a
+figure is smaller than about 10.6 px on the page, a little under the page's own small print."""
+
+
+def test_every_figure_is_drawn_with_legible_text(built_book):
+    # the kernels of the build logged every figure they rendered (tests/figure_audit.py): its dots per
+    # inch and its smallest text. A figure drawn outside the book's style (72 dpi) or with 8-point
+    # text fails here; the browser test checks how far the page shrinks the image.
+    if built_book.figures is None:
+        pytest.skip("COMPANION_BUILT_HTML: a book built by hand has no figure log")
+    assert built_book.proc.returncode == 0, built_book.log
+    assert built_book.figures.exists(), "the build's kernels logged no figure: the audit did not run"
+    logged = [json.loads(line) for line in built_book.figures.read_text().splitlines()]
+    shown = sum(len(re.findall(r'<img[^>]*src="[^"]*_images/', (built_book.html / "book" / f"{p.stem}.html").read_text()))
+                for p in NOTEBOOKS)
+    assert shown > 0 and len(logged) >= shown, f"{len(logged)} figures logged, {shown} shown in the chapters"
+    small = [f for f in logged if f["points"] is not None and f["points"] * f["dpi"] / 72 < MIN_TEXT_PX - 1e-9]
+    assert not small, "figures with text below 9 points at 100 dpi: " + "; ".join(
+        f"{f['points']} pt at {f['dpi']:.0f} dpi ({f['text']!r}) in the cell {f['cell']!r}" for f in small)
 
 
 def test_student_citations_read_as_the_bibliography_labels_them():

@@ -13,10 +13,18 @@ the ``solution`` cells and the ``solution-start``/``solution-end`` markers. Beca
 Jupyter do not render MyST, it also rewrites the book's markup into plain Markdown: exercise boxes
 become numbered headings ("Exercise 2.3: ...", numbered as the book numbers them),
 theorem boxes become a bold title over a quotation, ``{cite}`` becomes author and year in
-brackets, as the book prints it, ``{doc}`` the title of the page and ``{ref}`` an exercise's
-number. It clears every output, drops the ``nbval-check-output`` tags (a student file stores no
+brackets, as the book prints it, ``{doc}`` the title of the page (a link to its source in the
+repository, when the repository is known) and ``{ref}`` an exercise's number. It clears every output, drops the ``nbval-check-output`` tags (a student file stores no
 outputs to compare; the claims cell still raises when a claim fails), and opens with a note whose
 Colab link points at the student file itself in the repository.
+
+Where the chapter's text states the answer to one of its exercises (a derivation the book shows
+before the exercise asks for it), the passage is marked, inside one markdown cell::
+
+    <!-- answer: ex-xor-margin -->the passage<!-- /answer -->
+
+The book shows the passage (an HTML comment renders as nothing, in the book and in Jupyter alike);
+the student version replaces it with a note that the full chapter answers that exercise there.
 
 Command line (from the repository root; the repository URL is read from ``_config.yml`` and the
 chapter numbers from ``_toc.yml``)::
@@ -37,6 +45,8 @@ __all__ = ["student_version", "write_student_versions", "repository_url", "chapt
 _FENCE = re.compile(r"^```\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>[^\n]*)\n(?P<opts>(?::[\w-]+:[^\n]*\n)*)"
                     r"(?P<body>.*?)^```[ \t]*$", re.S | re.M)
 _GATED = {"exercise-start", "exercise-end", "solution-start", "solution-end"}
+_ANSWER = re.compile(r"<!--\s*answer:\s*(?P<label>[\w-]+)\s*-->(?P<body>.*?)<!--\s*/answer\s*-->", re.S)
+_MARKER = re.compile(r"<!--\s*/?answer\b")
 
 
 def repository_url(config: str | pathlib.Path) -> str:
@@ -134,8 +144,9 @@ def _titles(folder: pathlib.Path) -> dict[str, str]:
 class _Rewriter:
     """Turns one notebook's MyST markup into plain Markdown, numbering exercises as the book does."""
 
-    def __init__(self, citations: dict[str, str], titles: dict[str, str], chapter: int | None):
-        self.citations, self.titles = citations, titles
+    def __init__(self, citations: dict[str, str], titles: dict[str, str], chapter: int | None,
+                 pages: dict[str, str] | None = None):
+        self.citations, self.titles, self.pages = citations, titles, pages or {}
         self.prefix = f"{chapter}." if chapter else ""
         self.exercises: dict[str, str] = {}   # label -> "Exercise k"
 
@@ -166,13 +177,25 @@ class _Rewriter:
         if kind == "cite":
             return "[" + "; ".join(self.citations.get(k.strip(), k.strip()) for k in text.split(",")) + "]"
         if kind == "doc":
-            return f"the book's page *{self.titles.get(text.strip(), text.strip())}*"
+            title = self.titles.get(text.strip(), text.strip())
+            return f"[{title}]({self.pages[text.strip()]})" if text.strip() in self.pages else f"*{title}*"
         if kind == "ref":
             return self.exercises.get(text.strip(), text.strip())
         shown = re.match(r"(.+?)\s*<.+>$", text)          # {term}`text <term>` and the like
         return shown.group(1) if shown else text
 
+    def answer(self, m: re.Match) -> str:
+        label = m.group("label")
+        if label not in self.exercises:
+            raise ValueError(f"an answer marker names {label!r}, which is not an exercise label of this notebook; "
+                             f"labels: {sorted(self.exercises)}")
+        return f"*[The full chapter answers {self.exercises[label]} here.]*"
+
     def markdown(self, source: str) -> str:
+        source = _ANSWER.sub(self.answer, source)
+        if _MARKER.search(source):
+            raise ValueError(f"an answer marker without its partner: {source[_MARKER.search(source).start():][:80]!r}; "
+                             "write <!-- answer: LABEL -->...<!-- /answer --> inside one markdown cell")
         source = _FENCE.sub(self.directive, source)
         source = re.sub(r"\{([a-z:]+)\}`([^`]+)`", self.role, source)
         return re.sub(r"\n{3,}", "\n\n", source).strip("\n")
@@ -180,7 +203,8 @@ class _Rewriter:
 
 def student_version(notebook: nbformat.NotebookNode, colab_url: str | None = None,
                     citations: dict[str, str] | None = None,
-                    titles: dict[str, str] | None = None, chapter: int | None = None) -> nbformat.NotebookNode:
+                    titles: dict[str, str] | None = None, chapter: int | None = None,
+                    pages: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """A copy of ``notebook`` without solutions or outputs, in plain Markdown.
 
     Parameters
@@ -196,6 +220,8 @@ def student_version(notebook: nbformat.NotebookNode, colab_url: str | None = Non
     chapter : int, optional
         The chapter's number in the book: exercises are then numbered "Exercise 2.1", ... as the
         book numbers them (default: 1, 2, ...).
+    pages : dict, optional
+        Page name -> URL, for the links of ``{doc}`` (default: the title alone, in italics).
 
     Returns
     -------
@@ -204,14 +230,14 @@ def student_version(notebook: nbformat.NotebookNode, colab_url: str | None = Non
     Raises
     ------
     ValueError
-        If the notebook has solution cells but no exercise cells, or an exercise cell without its
-        solution (a broken convention).
+        If the notebook has solution cells but no exercise cells, or an answer marker that is
+        unpaired or names no exercise of the notebook (a broken convention).
     """
     tags = [set(c.get("metadata", {}).get("tags", [])) for c in notebook.cells]
     if any("solution" in t for t in tags) and not any("exercise" in t for t in tags):
         raise ValueError("notebook has cells tagged 'solution' but none tagged 'exercise'")
     out = nbformat.from_dict(notebook)
-    rewriter = _Rewriter(citations or {}, titles or {}, chapter)
+    rewriter = _Rewriter(citations or {}, titles or {}, chapter, pages)
     rewriter.number_exercises(out.cells)
     kept = []
     for cell, tag in zip(out.cells, tags):
@@ -258,9 +284,10 @@ def write_student_versions(source: str | pathlib.Path, out: str | pathlib.Path,
         Output folder (created); it must not be ``source`` itself.
     repository : str, optional
         ``https://github.com/owner/name``: the Colab link of each student file then points at
-        ``out/<name>.ipynb`` in that repository's ``main`` branch.
+        ``out/<name>.ipynb`` in that repository's ``main`` branch, and each ``{doc}`` link at the
+        page's source there.
     root : path, optional
-        The repository root, to which ``out`` is relative in the Colab link (default: the current
+        The repository root, to which ``out`` and ``source`` are relative in the links (default: the current
         folder).
     bibliography : path, optional
         A BibTeX file for the author-year labels of ``{cite}``.
@@ -286,6 +313,15 @@ def write_student_versions(source: str | pathlib.Path, out: str | pathlib.Path,
     titles = _titles(folder)
     out.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path(root or ".").resolve()
+    pages = {}
+    if repository:           # {doc} links to the page's source on the main branch
+        try:
+            base = folder.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise ValueError(f"source must lie inside root for the page links; {str(folder)!r} is not inside "
+                             f"{str(root)!r}") from None
+        pages = {p.stem: f"{repository}/blob/main/{'' if base == '.' else base + '/'}{p.name}"
+                 for p in sorted(folder.glob("*")) if p.suffix in (".md", ".ipynb")}
     written = []
     for path in paths:
         target = out / path.name
@@ -302,7 +338,7 @@ def write_student_versions(source: str | pathlib.Path, out: str | pathlib.Path,
             colab = f"https://colab.research.google.com/github/{repository.removeprefix('https://github.com/')}" \
                     f"/blob/main/{relative}"
         nb = student_version(nbformat.read(path, as_version=4), colab, citations, titles,
-                             (chapters or {}).get(path.stem))
+                             (chapters or {}).get(path.stem), pages)
         nbformat.write(nb, target)
         written.append(target)
     return written
