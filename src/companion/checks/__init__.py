@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Feedback", "is_number", "evaluate_formula"]
+__all__ = ["Feedback", "number", "is_number", "evaluate_formula"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,34 @@ class Feedback:
         return ("**✓ Correct.** " if self.correct else "**✗ Not yet.** ") + self.message
 
 
+def number(x) -> float | None:
+    """``x`` as a float when it is one finite real number, else None.
+
+    A Python or NumPy number, or a 0-d NumPy array or torch tensor (what ``s.means[0].norm() / 2``
+    gives), counts; booleans, strings, complex numbers and arrays with any axis do not.
+
+    Parameters
+    ----------
+    x : object
+
+    Returns
+    -------
+    float or None
+    """
+    if isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) is not None and str(x.dtype).endswith("bool"):
+        return None
+    if getattr(x, "ndim", 0) != 0 or getattr(x, "is_complex", lambda: False)() or np.iscomplexobj(x):
+        return None
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) else None
+
+
 def is_number(x) -> bool:
-    """A finite real number (booleans excluded)."""
-    return not isinstance(x, bool) and isinstance(x, (int, float, np.integer, np.floating)) and bool(np.isfinite(x))
+    """Whether ``x`` is one finite real number (:func:`number`)."""
+    return number(x) is not None
 
 
 def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float = -np.inf,
@@ -70,9 +95,10 @@ def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float
         try:
             value = formula(*args)
         except Exception as error:  # the student's code: report, never raise
-            return None, Feedback(False, f"your formula raised {type(error).__name__}: {error}")
-        if not is_number(value) or not low <= value <= high:
+            return None, Feedback(False, f"your formula raised {type(error).__name__}: {error} when called with "
+                                         f"({signature}) = {args}; it must take its arguments in that order.")
+        if number(value) is None or not low <= number(value) <= high:
             return None, Feedback(False, f"your formula must return a number in [{low:g}, {high:g}]; got {value!r} for "
                                          f"({signature}) = {args}.")
-        values.append(float(value))
+        values.append(number(value))
     return values, None
