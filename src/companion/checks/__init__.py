@@ -50,7 +50,9 @@ def number(x) -> float | None:
     -------
     float or None
     """
-    if isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) is not None and str(x.dtype).endswith("bool"):
+    if isinstance(x, (bool, np.bool_, str, bytes)) or str(getattr(x, "dtype", "")).endswith("bool"):
+        return None
+    if isinstance(x, np.ndarray) and x.dtype.kind not in "iuf":          # a string or object array
         return None
     if getattr(x, "ndim", 0) != 0 or getattr(x, "is_complex", lambda: False)() or np.iscomplexobj(x):
         return None
