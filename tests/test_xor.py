@@ -302,19 +302,6 @@ def test_claim_rejects_nan():
         claims.Claim("x", float("nan"), 1.0)
 
 
-def test_step_one_check_gives_specific_feedback():
-    ex = SMALL
-    s = xor.sample(ex, 0)
-    assert not check.step_one(s.w0.clone(), s, ex.step_size).correct
-    ref = check.step_one_reference(s, ex.step_size)
-    assert check.step_one(ref, s, ex.step_size).correct
-    twice = s.w0 + 2 * (ref - s.w0)
-    assert "twice" in check.step_one(twice, s, ex.step_size).message
-    wrong_sign = s.w0 - (ref - s.w0)
-    assert "sign" in check.step_one(wrong_sign, s, ex.step_size).message
-    assert "shape" in check.step_one(s.w0[:3], s, ex.step_size).message
-
-
 def test_xor_train_matches_autograd_on_the_same_draws():
     cfg = xor.XORConfig(n=40, dim=4000, width=60, signal=20.0, noise_rate=0.15, step_size=0.05,
                         init_scale=1e-6, steps=40, n_test=200)
@@ -380,45 +367,216 @@ def test_label_imbalance_is_the_signal_part_of_the_hebbian_vector():
     np.testing.assert_allclose(signal_part.numpy(), xor.label_imbalance(SMALL, 2) * SMALL.signal, rtol=1e-12)
 
 
-def test_margin_check_judges_the_formula_not_a_number():
-    right = check.step_one_margin(lambda a, p, n, s: a * (p + s**2) / (8 * n))
-    assert right.correct, right.message
-    no_signal = check.step_one_margin(lambda a, p, n, s: a * p / (8 * n))
-    assert not no_signal.correct and "p + ‖μ‖², not p" in no_signal.message
-    twice = check.step_one_margin(lambda a, p, n, s: a * (p + s**2) / (4 * n))
-    assert not twice.correct and "twice too large" in twice.message
-    constant = check.step_one_margin(lambda a, p, n, s: 0.41)       # fits the first case, not the others
-    assert not constant.correct
-    assert "write a function of (alpha, p, n, signal)" in check.step_one_margin(None).message
-    assert "function" in check.step_one_margin(0.4).message
-    assert "raised ZeroDivisionError" in check.step_one_margin(lambda a, p, n, s: 1 / 0).message
+# --- exercise checks ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_step():
+    """A small sample (n = m = 40, omega = 1e-6: f^(0) is negligible), and its autograd step."""
+    s = xor.sample(SMALL, 0)
+    return s, check.step_one_reference(s, SMALL.step_size)
 
 
-def test_hebbian_and_biased_rule_checks():
+def _hand_step(s, alpha, labels=None, weights=None, active=None, derivative=None):
+    """W^(1) written by hand, with any ingredient replaced (what a student's slip does)."""
+    pre = s.x @ s.w0.T
+    labels = s.labels if labels is None else labels
+    weights = s.out_weights if weights is None else weights
+    active = (pre > 0).float() if active is None else active
+    derivative = torch.sigmoid(-labels * (torch.relu(pre) @ s.out_weights)) if derivative is None else derivative
+    return s.w0 + alpha * weights[:, None] * ((active * (labels * derivative)[:, None]).T @ s.x) / s.x.shape[0]
+
+
+def test_step_one_check_accepts_the_step_in_any_form(small_step):
+    s, ref = small_step
+    for w1 in (_hand_step(s, SMALL.step_size), ref.numpy(), ref.double(), ref.clone().requires_grad_(True)):
+        verdict = check.step_one(w1, s, SMALL.step_size)
+        assert verdict.correct and "matches one step" in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda s, r, a: None, "write W1 as a formula"),
+    (lambda s, r, a: "W1", "must be an array of numbers (a tensor or a NumPy array); got str 'W1'"),
+    (lambda s, r, a: [[1.0, 2.0], [3.0]], "NumPy array); got list"),
+    (lambda s, r, a: r.to(torch.complex64), "must be real"),
+    (lambda s, r, a: s.w0[:3], "must have shape (40, 3000)"),
+    (lambda s, r, a: r * float("nan"), "NaN or infinite"),
+    (lambda s, r, a: s.w0.clone(), "equals the initialization"),
+    (lambda s, r, a: r - s.w0, "W1 is the update alone: you left out the start"),
+    (lambda s, r, a: 2 * (r - s.w0), "the update alone (and it is 2 times the update)"),
+    (lambda s, r, a: s.w0 + 2 * (r - s.w0), "twice too large"),
+    (lambda s, r, a: s.w0 + 0.5 * (r - s.w0), "half the right size"),
+    (lambda s, r, a: s.w0 - (r - s.w0), "wrong sign: gradient descent moves against the gradient"),
+    (lambda s, r, a: s.w0 - 2 * (r - s.w0), "Its size is off too: 2 times one step"),
+    (lambda s, r, a: s.w0 + 40 * (r - s.w0), "n = 40 times too large"),
+    (lambda s, r, a: s.w0 + (r - s.w0) / 40, "n = 40 times too small"),
+    (lambda s, r, a: s.w0 + 40 ** 0.5 * (r - s.w0), "√m = 6.32 times too large"),
+    (lambda s, r, a: s.w0 + 2 ** 0.5 * (r - s.w0), "your update is 1.414 times one GD step"),
+    (lambda s, r, a: s.w0 + 40 / 39 * (r - s.w0), "your update is 1.026 times one GD step"),
+    (lambda s, r, a: _hand_step(s, a, labels=torch.ones_like(s.labels)), "you dropped the labels y_i"),
+    (lambda s, r, a: _hand_step(s, a, weights=s.out_weights.abs()), "you dropped the sign of a_j"),
+    (lambda s, r, a: _hand_step(s, a, weights=torch.ones_like(s.out_weights)), "you left out the output weight"),
+    (lambda s, r, a: _hand_step(s, a, active=torch.ones(40, 40)), "you dropped the ReLU's derivative"),
+    (lambda s, r, a: _hand_step(s, a, labels=s.clean_labels), "you used the clean labels"),
+    (lambda s, r, a: 2 * _hand_step(s, a, labels=s.clean_labels) - s.w0, "also 2 times that slip's"),
+    (lambda s, r, a: torch.cat([r[:20], (2 * r - s.w0)[20:]]), "rows of 20 of the 40 neurons match (20 of 20 with "
+                                                                "a_j > 0, 0 of 20 with a_j < 0)"),
+])
+def test_step_one_check_names_the_slip(small_step, make, expected):
+    s, ref = small_step
+    verdict = check.step_one(make(s, ref, SMALL.step_size), s, SMALL.step_size)
+    assert not verdict.correct and expected in verdict.message, verdict.message
+
+
+def test_step_one_check_on_the_notebook_sample():
+    # omega = 1e-7: the f = 0 shortcut is accepted (4e-6 off), forgetting W^(0) is not (2.6e-3 off)
     s = xor.sample(check.EXERCISE.replace(init_scale=1e-7), seed=0)
+    alpha = check.EXERCISE.step_size
+    shortcut = _hand_step(s, alpha, derivative=torch.full_like(s.labels, 0.5))
+    assert check.step_one(shortcut, s, alpha).correct
+    forgot = check.step_one(_hand_step(s, alpha) - s.w0, s, alpha)
+    assert not forgot.correct and "update alone" in forgot.message
+    # from a large start the shortcut is a slip
+    big = xor.sample(SMALL.replace(init_scale=1e-2), seed=0)
+    shortcut = _hand_step(big, SMALL.step_size, derivative=torch.full_like(big.labels, 0.5))
+    assert check.step_one(_hand_step(big, SMALL.step_size), big, SMALL.step_size).correct
+    assert "f = 0 shortcut" in check.step_one(shortcut, big, SMALL.step_size).message
+
+
+def _right_margin(a, p, n, s):
+    return a * (p + s ** 2) / (8 * n)
+
+
+@pytest.mark.parametrize("formula", [_right_margin, lambda a, p, n, s: torch.tensor(_right_margin(a, p, n, s)),
+                                     lambda a, p, n, s: np.float32(a * p / (8 * n) + a * s * s / (8 * n))])
+def test_margin_check_accepts_the_expectation(formula):
+    verdict = check.step_one_margin(formula)
+    assert verdict.correct and "measured" in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("formula, expected", [
+    (None, "write a function of (alpha, p, n, signal)"),
+    (0.4, "must be a function"),
+    (lambda a, p, n, s: 1 / 0, "raised ZeroDivisionError"),
+    (lambda a, p, n, s: "0.4", "must return a number"),
+    (lambda a, p, n, s: -_right_margin(a, p, n, s), "your formula is negative"),
+    (lambda a, p, n, s: 0.0, "your formula is zero"),
+    (lambda a, p, n, s: 2 * _right_margin(a, p, n, s), "twice too large"),
+    (lambda a, p, n, s: _right_margin(a, p, n, s) / 2, "half the size of the margin"),
+    (lambda a, p, n, s: 4 * _right_margin(a, p, n, s), "four times too large"),
+    (lambda a, p, n, s: 2 ** 0.5 * _right_margin(a, p, n, s), "is 1.41 times the margin in every case"),
+    (lambda a, p, n, s: 1.05 * _right_margin(a, p, n, s), "is 1.05 times the margin in every case"),
+    (lambda a, p, n, s: a * p / (8 * n), "does not depend on ‖μ‖"),
+    (lambda a, p, n, s: a * (p + 2 * s ** 2) / (8 * n), "p and ‖μ‖ enter your formula differently"),
+    (lambda a, p, n, s: a * (p + s ** 2 / 2) / (8 * n), "p and ‖μ‖ enter your formula differently"),
+    (lambda a, p, n, s: a * (p + s) / (8 * n), "p and ‖μ‖ enter your formula differently"),
+    (lambda a, p, n, s: a * (p + s ** 2) / (8 * n * n), "dependence on n is off (doubling n multiplies yours by 0.25)"),
+    (lambda a, p, n, s: a * a * (p + s ** 2) / (8 * n), "dependence on α is off"),
+    (lambda a, p, n, s: 0.41, "your formula is a constant"),
+])
+def test_margin_check_names_what_is_wrong(formula, expected):
+    verdict = check.step_one_margin(formula)
+    assert not verdict.correct and expected in verdict.message, verdict.message
+    assert "measured" not in verdict.message                  # the target stays hidden
+
+
+def test_margin_check_reports_each_case_without_the_target():
+    verdict = check.step_one_margin(lambda a, p, n, s: a * (p + s ** 2 / 2) / (8 * n))
+    low, within = verdict.message.count("too low"), verdict.message.count("within tolerance")
+    assert low + within == len(check.MARGIN_CASES) and low >= 2 and "too high" not in verdict.message
+    for n, p, s, a in check.MARGIN_CASES:
+        assert f"{check._margin_measurement(n, p, s, a, None)[0]:.4g}" not in verdict.message
+
+
+@pytest.fixture(scope="module")
+def hebbian_sample():
+    return xor.sample(check.EXERCISE.replace(init_scale=1e-7), seed=0)
+
+
+def test_hebbian_check(hebbian_sample):
+    s = hebbian_sample
     v = s.labels @ s.x
-    right = check.hebbian_vector(3 * v, s)                       # any positive multiple
-    assert right.correct and "agrees in sign" in right.message
-    assert "wrong way" in check.hebbian_vector(-v, s).message
-    assert "clean labels" in check.hebbian_vector(s.clean_labels @ s.x, s).message
-    assert "shape" in check.hebbian_vector(v[:10], s).message
-    assert not check.hebbian_vector(v + 50 * s.x[0], s).correct
+    for right in (3 * v, v.numpy() / 100, v.double()):             # any positive multiple, in any form
+        verdict = check.hebbian_vector(right, s)
+        assert verdict.correct and "agrees in sign" in verdict.message
+    for wrong, expected in ((None, "compute v"), ("v", "must be an array of numbers"), (-v, "wrong way"),
+                            (s.clean_labels @ s.x, "clean labels"), (v[:10], "shape"),
+                            (v - s.labels[0] * s.x[0], "not a positive multiple"),      # one point left out
+                            (torch.zeros_like(v), "non-zero"), (v * float("nan"), "finite")):
+        verdict = check.hebbian_vector(wrong, s)
+        assert not verdict.correct and expected in verdict.message, verdict.message
+    # without label noise the clean labels are the labels: the right v is not refused as "clean"
+    clean = xor.sample(SMALL.replace(noise_rate=0.0), seed=1)
+    assert check.hebbian_vector(clean.labels @ clean.x, clean).correct
+
+
+def test_biased_rule_check(hebbian_sample):
+    s = hebbian_sample
     mu1 = s.means[0] / s.means[0].norm()
-    good = check.biased_rule(mu1, check.EXERCISE.signal / 2, 0.75, s)
+    good = check.biased_rule(mu1, s.means[0].norm() / 2, torch.tensor(0.75), s)    # 0-d tensors count as numbers
     assert good.correct and "You predicted 0.75: right" in good.message and "-μ1 0%" in good.message
+    assert check.biased_rule(mu1.numpy(), np.float64(check.EXERCISE.signal / 2), 0.75, s).correct
     assert "off by more than 0.05" in check.biased_rule(mu1, check.EXERCISE.signal / 2, 0.5, s).message
-    assert "first write down" in check.biased_rule(mu1, 1.0, None, s).message
-    assert "through the origin" in check.biased_rule(mu1, 0.0, 0.5, s).message
-    assert "below" in check.biased_rule(mu1, 10 * check.EXERCISE.signal, 0.5, s).message
+    for w, b, predicted, expected in (
+            (mu1, 1.0, None, "first write down"), (mu1, 1.0, 1.5, "an accuracy in [0, 1]; got 1.5"),
+            (mu1, 1.0, "0.7", "an accuracy in [0, 1]"), (None, 1.0, 0.5, "choose a direction"),
+            (mu1, None, 0.5, "choose a direction"), (mu1, "b", 0.5, "b must be one finite number"),
+            (mu1, float("nan"), 0.5, "b must be one finite number"), (mu1, torch.ones(2), 0.5, "b must be one"),
+            ("w", 1.0, 0.5, "w must be an array of numbers"), (mu1[:5], 1.0, 0.5, "w must have shape"),
+            (torch.zeros_like(mu1), 1.0, 0.5, "w is the zero vector"), (mu1 * float("nan"), 1.0, 0.5, "NaN"),
+            (mu1, 0.0, 0.5, "through the origin"), (mu1, 10 * check.EXERCISE.signal, 0.5, "below 0.65")):
+        verdict = check.biased_rule(w, b, predicted, s)
+        assert not verdict.correct and expected in verdict.message, verdict.message
 
 
-def test_delay_check_runs_the_experiment():
-    assert "prediction" in check.delay(5e-4, None).message
-    assert "choose init_scale" in check.delay(None, 3e-4).message
-    assert "must be a number" in check.delay(5.0, 3e-4).message
-    right = check.delay(5e-4, 3e-4)
-    assert right.correct and "Measured threshold" in right.message
-    small = check.delay(1e-5, 3e-4)
-    assert not small.correct and "too small" in small.message
-    large = check.delay(2e-3, 3e-4)
-    assert not large.correct and "too large" in large.message
+def _fake_delay(omega, steps, seeds, device):
+    """Accuracies as the delay check reads them, with seed 0 below 90% at step 10 from omega = 3e-4 on, step 1
+    fitted up to 5e-3 and step 300 at 95% up to 1e-3: the check's logic without the minute of training."""
+    k = len(seeds)
+    at10 = np.r_[0.95 if omega < 3e-4 else 0.85, np.full(k - 1, 0.8)]
+    return np.full(k, 1.0 if omega < 5e-3 else 0.99), at10, np.full(k, 0.99 if omega < 1e-3 else 0.9)
+
+
+@pytest.mark.parametrize("omega, predicted, expected", [
+    (5e-4, None, "first write down your prediction"), (None, 3e-4, "choose init_scale"),
+    (5.0, 3e-4, "init_scale must be a number in [1e-9, 1]; got 5.0"), ("3e-4", 3e-4, "init_scale must be a number"),
+    (float("nan"), 3e-4, "init_scale must be a number"), (3e-4, "soon", "predicted must be a number"),
+    (3e-4, np.array("3e-4"), "predicted must be a number"),
+])
+def test_delay_check_reads_its_inputs_before_running(monkeypatch, omega, predicted, expected):
+    monkeypatch.setattr(check, "_delay_accuracies", lambda *args: pytest.fail("the check trained on a placeholder"))
+    verdict = check.delay(omega, predicted)
+    assert not verdict.correct and expected in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("omega, expected", [
+    (1e-4, "too small: at ω = 0.0001"), (5e-4, "not the smallest ω that gives one: at ω/1.5 = 0.000333"),
+    (2e-3, "still harmful at step 300"), (1e-2, "step 1 no longer fits every training label"),
+])
+def test_delay_check_names_the_failed_condition(monkeypatch, omega, expected):
+    monkeypatch.setattr(check, "_delay_accuracies", _fake_delay)
+    verdict = check.delay(omega, 3e-4)
+    assert not verdict.correct and expected in verdict.message, verdict.message
+    assert "threshold" not in verdict.message and "3.0e-04" not in verdict.message    # the target stays hidden
+
+
+def test_delay_check_accepts_the_smallest_scale_and_shows_the_threshold(monkeypatch):
+    monkeypatch.setattr(check, "_delay_accuracies", _fake_delay)
+    verdict = check.delay(torch.tensor(3.5e-4), torch.tensor(2e-4))
+    assert verdict.correct, verdict.message
+    assert "Measured threshold (bisection): ω ≈ 3.0e-04" in verdict.message and "0.67 times it" in verdict.message
+
+
+def test_delay_check_accepts_the_notebook_answer_at_the_book_sizes():
+    # the solution's grid 1e-4 * 1.5^k picks 3.4e-4 (worst seed at step 10: 0.852 there, 0.968 at 2.25e-4)
+    verdict = check.delay(1e-4 * 1.5 ** 3, 3e-4, seeds=[0, 1, 2], device="cpu")
+    assert verdict.correct and "Measured threshold" in verdict.message, verdict.message
+
+
+def test_step_one_margin_gain_small_and_lazy_start():
+    # from a small start a quarter of the neurons add alpha ||x||^2 / (2 n m) each, from a lazy one half
+    cfg = xor.EXPLORER
+    small, lazy = xor.step_one_margin_gain(cfg), xor.step_one_margin_gain(cfg, "lazy")
+    assert small == pytest.approx(cfg.step_size * (cfg.dim + cfg.signal ** 2) / (8 * cfg.n), rel=1e-12)
+    assert lazy == pytest.approx(2 * small, rel=1e-12)
+    with pytest.raises(ValueError, match="start must be"):
+        xor.step_one_margin_gain(cfg, "tiny")

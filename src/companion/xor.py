@@ -40,7 +40,8 @@ from .device import resolve_device
 
 __all__ = [
     "XORConfig", "BOOK", "FAST_START", "THEOREM", "EXPLORER", "Expectations", "Scale", "SCALES", "FAST_START_EXPECT",
-    "config_for", "theory_conditions", "natural_units", "from_natural_units", "default_dtype", "record_steps",
+    "config_for", "theory_conditions", "natural_units", "from_natural_units", "step_one_margin_gain", "default_dtype",
+    "record_steps",
     "SAMPLERS", "FLOAT64_ABOVE_DIM", "XORSample", "sample", "XORResult", "train", "feature_alignment",
     "hebbian_agreement", "hebbian_correlation", "normalized_margin", "noisy_test_accuracy", "first_step_reaching",
     "step_one_widths", "cluster_accuracy", "cluster_counts", "label_imbalance", "XORSweep", "sweep", "explore",
@@ -253,6 +254,30 @@ def natural_units(cfg: XORConfig) -> dict[str, float]:
     root = np.sqrt(float(cfg.dim))
     return {"snr": cfg.signal ** 2 / root, "step": cfg.step_size * cfg.dim / cfg.n,
             "laziness": 2 * cfg.init_scale * np.sqrt(cfg.n * cfg.width) / cfg.step_size}
+
+
+def step_one_margin_gain(cfg: XORConfig, start: str = "small") -> float:
+    """The mean margin that step 1 adds to a training point, to leading order in expectation.
+
+    A neuron active on ``x_k`` at the start gains ``alpha a_j y_k ||x_k||^2 / (2n)`` on it, with
+    ``E ||x_k||^2 = p + ||mu||^2`` and ``a_j^2 = 1/m``. From a lazy start the activation patterns
+    stay those of the start, so all ``m/2`` neurons active on ``x_k`` add their share; from a small
+    start only the ``m/4`` with ``a_j y_k > 0`` do, the others being switched off. The chapter's
+    exercise "Predict the step-1 margin" asks for the small-start value, and its check measures it.
+
+    Parameters
+    ----------
+    cfg : XORConfig
+    start : {"small", "lazy"}
+
+    Returns
+    -------
+    float
+    """
+    if start not in ("small", "lazy"):
+        raise ValueError(f"start must be 'small' or 'lazy'; got {start!r}")
+    share = 0.25 if start == "small" else 0.5       # of the m neurons, each adding alpha ||x||^2 / (2 n m)
+    return float(share * cfg.step_size * (float(cfg.dim) + float(cfg.signal) ** 2) / (2 * cfg.n))
 
 
 def from_natural_units(cfg: XORConfig, dim: int, snr: float, step: float, laziness: float) -> XORConfig:
