@@ -1,6 +1,7 @@
 """The attention chapter's module: the span fast path against autograd, padding, the max-margin
 solver, claims that can fail, bad input, and the exercise checks."""
 import dataclasses
+import re
 from math import erf, sqrt
 
 import numpy as np
@@ -311,25 +312,208 @@ def test_interrupt_is_refused(monkeypatch):
         A.claims_two_steps(run)
 
 
-def test_exercise_checks():
-    phi = lambda z: 0.5 * (1 + erf(z / sqrt(2)))  # noqa: E731
-    assert check.step_one_accuracy(lambda rho, n, d, eta: phi(rho**2 * sqrt(n) * (1 - 2 * eta) / (2 * sqrt(d)))).correct
-    wrong = check.step_one_accuracy(lambda rho, n, d, eta: phi(rho**2 * sqrt(n) / (2 * sqrt(d))))
-    assert not wrong.correct and "fraction η" in wrong.message
-    assert "near 1/2" in check.step_one_accuracy(lambda rho, n, d, eta: 0.5).message
+# ---------------------------------------------------------------------------------------------
+# Exercise checks. One test per check runs the real measurement (cached for the session, so the
+# tests after it reuse it); the message tests replace it with the values it gave on the check's
+# seeds (recorded below, and compared with the real ones by the measuring test).
+# ---------------------------------------------------------------------------------------------
+
+def _phi(z):
+    return 0.5 * (1 + erf(z / sqrt(2)))
+
+
+def _step_one(factor=1.0, eta_term=lambda eta: 1 - 2 * eta, rho_power=2, n_power=0.5, d_power=0.5):
+    return lambda rho, n, d, eta: _phi(factor * rho ** rho_power * n ** n_power * eta_term(eta) / (2 * d ** d_power))
+
+
+STEP_ONE_RECORDED = ((0.76864, 0.0026642), (0.91428, 0.0021080), (0.93132, 0.0014240), (0.92546, 0.0020036),
+                     (0.7485, 0.0062836))
+TOKENS_RECORDED = (0.179945, 0.256378, 0.356441, 0.125839, 0.088774, 0.178575)
+MARGIN_RECORDED = (0.221173, 0.157791, 0.111979, 0.150872, 0.178574)
+LARGEST_STEP_RECORDED = 0.011240
+STEP_TWO_RECORDED = {0.001: 1.0, 0.003: 0.9994, 0.0056: 0.9954, 0.0075: 0.986, 0.009: 0.974, 0.0112: 0.9507,
+                     0.0135: 0.9235, 0.0168: 0.8844, 0.0225: 0.8253, 0.03: 0.7712, 0.05: 0.6791, 0.1: 0.6157}
+
+
+def _no_target(message):
+    """A wrong answer's message shows no measured value (nor a tolerance)."""
+    assert re.search(r"measured \d|± \d", message) is None, message
+
+
+def test_step_one_accuracy_check_measures_and_accepts_the_derivation():
+    right = check.step_one_accuracy(_step_one())
+    assert right.correct and "measured 0.769 ± 0.010" in right.message
+    np.testing.assert_allclose(check._step_one_measured(None), STEP_ONE_RECORDED, atol=1e-3)
+    solution = lambda rho, n, d, eta: _phi(rho**2 * (n / 2) * (1 - 2 * eta) / sqrt(n * d))  # noqa: E731
+    assert check.step_one_accuracy(solution).correct
+    # a 10% error in the argument of Phi is caught (the measurement is cached by now)
+    off = check.step_one_accuracy(_step_one(factor=1.1))
+    assert not off.correct and "constant factor, about 1.1" in off.message
+    _no_target(off.message)
+
+
+@pytest.mark.parametrize("formula, expected", [
+    (_step_one(factor=sqrt(2)), "off by a constant factor, about 1.4"),
+    (lambda rho, n, d, eta: 0.5 * (1 + erf(rho**2 * sqrt(n) * (1 - 2 * eta) / (2 * sqrt(d)))),   # erf without its √2
+     "off by a constant factor, about 1.4"),
+    (_step_one(factor=1 / sqrt(2)), "off by a constant factor, about 0.7"),
+    (_step_one(factor=2), "off by a constant factor, about 2.0"),
+    (_step_one(factor=0.9), "off by a constant factor, about 0.9"),
+    (_step_one(eta_term=lambda eta: 1 - eta), "falls too slowly as η grows"),
+    (_step_one(eta_term=lambda eta: 1), "falls too slowly as η grows (or not at all)"),
+    (_step_one(rho_power=1, factor=4), "grows too slowly with ρ"),
+    (_step_one(n_power=1, factor=1 / 9), "grows too fast with n"),
+    (_step_one(d_power=1, factor=77), "falls too fast as d grows"),
+    (_step_one(n_power=0.7, factor=0.4), "not within the tolerance"),          # off, but along no single variable
+    (lambda rho, n, d, eta: 1 - _step_one()(rho, n, d, eta), "below 1/2 in 5 of the 5 cases"),
+    (lambda rho, n, d, eta: 0.5, "near 1/2"),
+])
+def test_step_one_accuracy_check_says_what_is_wrong(monkeypatch, formula, expected):
+    monkeypatch.setattr(check, "_step_one_measured", lambda device=None: STEP_ONE_RECORDED)
+    fb = check.step_one_accuracy(formula)
+    assert not fb.correct and expected in fb.message, fb.message
+    _no_target(fb.message)
+
+
+def test_step_one_accuracy_check_bad_input_before_measuring(monkeypatch):
+    monkeypatch.setattr(check, "_step_one_measured", lambda device=None: pytest.fail("measured"))
     assert "write a function of (rho, n, d, eta)" in check.step_one_accuracy(None).message
-    assert check.margin_threshold_formula(lambda n, eta: np.sqrt(2 / ((1 - eta) * n))).correct
-    off = check.margin_threshold_formula(lambda n, eta: 1 / np.sqrt(n))
-    assert not off.correct and "right scaling" in off.message
-    assert "scales differently" in check.margin_threshold_formula(lambda n, eta: 1 / n).message
-    assert check.noise_tokens_threshold(lambda n, eta, k: np.sqrt(2 * k / (n * (1 - 2 * eta)))).correct
-    assert "grows with K at the wrong rate" in check.noise_tokens_threshold(
-        lambda n, eta, k: np.sqrt(2 / (n * (1 - 2 * eta)))).message
-    assert "noise rate enters differently" in check.noise_tokens_threshold(
-        lambda n, eta, k: np.sqrt(2 * k / (n * (1 - eta)))).message
-    assert "prediction" in check.largest_step_on_p(0.012, None).message
-    assert check.largest_step_on_p(0.012, 0.05).correct
-    assert "too large" in check.largest_step_on_p(0.1, 0.05).message
+    assert "must be a function of (rho, n, d, eta); got float" in check.step_one_accuracy(0.7).message
+    assert "must return a number in [0, 1]; got 1.5" in check.step_one_accuracy(lambda rho, n, d, eta: 1.5).message
+    assert "raised TypeError" in check.step_one_accuracy(lambda rho, n, d: 0.7).message
+
+
+def test_largest_step_on_p_check_runs_the_experiment():
+    fb = check.largest_step_on_p(0.011, 0.02)
+    assert fb.correct and "keeping 95% is about 0.0112" in fb.message
+    assert check._largest_step(0.1, None) == pytest.approx(LARGEST_STEP_RECORDED, rel=0.01)
+    assert check.largest_step_on_p(torch.tensor(0.016), np.float32(0.02)).correct      # 0-d tensor, NumPy number
+    too_large = check.largest_step_on_p(0.05, 0.05)
+    assert not too_large.correct and "too large" in too_large.message and "0.679" in too_large.message
+    assert "0.011" not in too_large.message
+
+
+def _fake_step_two(alpha_v, alpha_p, device):
+    steps = sorted(STEP_TWO_RECORDED)
+    return float(np.interp(np.log(alpha_p), np.log(steps), [STEP_TWO_RECORDED[s] for s in steps]))
+
+
+def test_largest_step_on_p_check_messages(monkeypatch):
+    monkeypatch.setattr(check, "_step_two_test", _fake_step_two)
+    monkeypatch.setattr(check, "_largest_step", lambda alpha_v, device=None: LARGEST_STEP_RECORDED)
+    small = check.largest_step_on_p(0.003, 0.02)
+    assert not small.correct and "smaller than it needs to be" in small.message
+    assert "your step gives 0.999, and 1.5 times your step still gives 0.997, at least 95%" in small.message
+    large = check.largest_step_on_p(0.03, 0.02)
+    assert not large.correct and "too large" in large.message and "0.771 after step 2, below 95%" in large.message
+    for fb in (small, large):
+        assert "0.011" not in fb.message and "prediction" not in fb.message     # neither the target nor a ratio to it
+    right = check.largest_step_on_p(0.0075, 0.02)                              # 1.5 times smaller: still accepted
+    assert right.correct and "your prediction 0.02 is 1.8 times the largest step" in right.message
+    assert not check.largest_step_on_p(0.0074, 0.02).correct
+    monkeypatch.setattr(check, "_largest_step", lambda alpha_v, device=None: None)
+    assert "even a tiny step on p does not reach 95%" in check.largest_step_on_p(0.01, 0.02).message
+
+
+def test_largest_step_on_p_check_bad_input(monkeypatch):
+    monkeypatch.setattr(check, "_largest_step", lambda alpha_v, device=None: pytest.fail("measured"))
+    assert "first write down your prediction" in check.largest_step_on_p(None, None).message
+    assert "first write down your prediction" in check.largest_step_on_p(0.01, None).message
+    assert "choose alpha_p and run the cell" in check.largest_step_on_p(None, 0.02).message
+    for bad in ("0.01", -0.01, 0.0, True, np.array([0.01]), float("nan")):
+        assert "alpha_p must be a positive number" in check.largest_step_on_p(bad, 0.02).message, bad
+    assert "predicted must be a positive number; got '0.02'" in check.largest_step_on_p(0.01, "0.02").message
+
+
+def _tokens(factor=1.0, k=lambda K: K, eta_term=lambda eta: 1 - 2 * eta, n_power=0.5):
+    return lambda n, eta, K: factor * sqrt(2 * k(K) / eta_term(eta)) / n ** n_power
+
+
+def test_noise_tokens_threshold_check_measures_and_accepts_the_derivation():
+    right = check.noise_tokens_threshold(_tokens())
+    assert right.correct and "n=80, K=4, η=0.1: yours 0.354, measured 0.356" in right.message
+    np.testing.assert_allclose(check._token_thresholds(None), TOKENS_RECORDED, rtol=1e-4)
+    assert check.noise_tokens_threshold(lambda n, eta, K: np.sqrt(K / (n / 2 - n * eta))).correct
+
+
+def test_flipped_terms_give_the_step_one_output_at_any_signal():
+    # the threshold check reads (a, b) off one run at rho = 1: a - rho^2 b must be the output at another rho
+    a, b = check._flipped_terms(30, 2, 0.3, [3, 4], "cpu")
+    run = A.train(A.BOOK.replace(n=30, noise_rate=0.3, noise_tokens=2, steps=1, n_test=1, signal=40.0), seeds=[3, 4],
+                  device="cpu", record=[0, 1])
+    out = (run.train_out[:, 1] * run.train_labels)[run.flipped]
+    assert len(out) > 5 and np.all(b > 0)
+    np.testing.assert_allclose(a - 40.0 ** 2 * b, out, rtol=1e-9, atol=1e-12 * np.abs(out).max())
+    assert check._half_fitted(np.array([1.0, 4.0, 9.0]), np.ones(3), 1) == pytest.approx(2.0)   # the median root
+
+
+@pytest.mark.parametrize("formula, expected", [
+    (_tokens(k=lambda K: 1), "grows too slowly (or not at all) with K"),
+    (_tokens(k=lambda K: K * K), "grows too fast with K"),
+    (_tokens(k=lambda K: K + 1), "grows too slowly (or not at all) with K"),
+    (_tokens(n_power=1, factor=9), "scales differently with n ("),
+    (_tokens(eta_term=lambda eta: 1 - eta), "noise rate enters differently"),
+    (_tokens(eta_term=lambda eta: 1), "rises too slowly (or not at all) as η grows"),
+    (_tokens(factor=sqrt(0.5)), "constant factor: your values are about 0.70 times"),
+    (_tokens(factor=1.1), "constant factor: your values are about 1.09 times"),
+])
+def test_noise_tokens_threshold_check_says_what_is_wrong(monkeypatch, formula, expected):
+    monkeypatch.setattr(check, "_token_thresholds", lambda device=None: TOKENS_RECORDED)
+    fb = check.noise_tokens_threshold(formula)
+    assert not fb.correct and expected in fb.message, fb.message
+    _no_target(fb.message)
+    assert "too low" in fb.message or "too high" in fb.message
+
+
+def test_noise_tokens_threshold_check_bad_input(monkeypatch):
+    monkeypatch.setattr(check, "_token_thresholds", lambda device=None: pytest.fail("measured"))
+    assert "write a function of (n, eta, K)" in check.noise_tokens_threshold(None).message
+    assert "must return a number" in check.noise_tokens_threshold(lambda n, eta, K: None).message
+    assert "must return a number" in check.noise_tokens_threshold(lambda n, eta, K: -0.1).message
+    assert "raised ZeroDivisionError" in check.noise_tokens_threshold(lambda n, eta, K: 1 / 0).message
+
+
+def test_margin_threshold_check_measures_and_accepts_the_derivation():
+    right = check.margin_threshold_formula(lambda n, eta: np.sqrt(2 / ((1 - eta) * n)))
+    assert right.correct and "n=80, η=0.3: yours 0.189, measured 0.179" in right.message
+    np.testing.assert_allclose(check._margin_thresholds(), MARGIN_RECORDED, rtol=1e-4)
+    assert check.margin_threshold_formula(lambda n, eta: torch.tensor(2 / (n - eta * n)).sqrt()).correct
+    # the reviewer's counterexamples, both within 15% at eta = 0.1 alone
+    for wrong in (lambda n, eta: sqrt(2 / n), lambda n, eta: sqrt(2 / ((1 - 2 * eta) * n))):
+        assert "noise rate enters differently" in check.margin_threshold_formula(wrong).message
+
+
+def test_margin_switches_are_where_the_solver_changes_pattern():
+    # the check reads each seed's switch off one solve; the solver itself must change pattern there
+    switch = check._margin_switches(20, 0.1, [7, 8])
+    for k, s in enumerate(switch):
+        for factor, signal in ((0.98, False), (1.02, True)):
+            h = A.hard_attention_margin(A.with_snr(A.BOOK.replace(n=20, n_test=1), factor * s), seeds=[7 + k])
+            assert (h.patterns[h.best[0]] != "noise/noise") == signal
+
+
+@pytest.mark.parametrize("formula, expected", [
+    (lambda n, eta: sqrt(2 / n), "rises too slowly (or not at all) as η grows"),
+    (lambda n, eta: sqrt(2 / ((1 + eta) * n)), "rises too slowly (or not at all) as η grows"),
+    (lambda n, eta: sqrt(2 / ((1 - 2 * eta) * n)), "rises too fast as η grows"),
+    (lambda n, eta: sqrt(2 / n) / (1 - eta), "rises too fast as η grows"),
+    (lambda n, eta: 1 / n, "scales differently with n (n=40"),
+    (lambda n, eta: 2 / ((1 - eta) * n), "falls too fast as n grows"),
+    (lambda n, eta: 0.2, "falls too slowly (or not at all) as n grows"),
+    (lambda n, eta: sqrt(1 / ((1 - eta) * n)), "constant factor: your values are about 0.75 times"),
+])
+def test_margin_threshold_check_says_what_is_wrong(monkeypatch, formula, expected):
+    monkeypatch.setattr(check, "_margin_thresholds", lambda: MARGIN_RECORDED)
+    fb = check.margin_threshold_formula(formula)
+    assert not fb.correct and expected in fb.message, fb.message
+    _no_target(fb.message)
+
+
+def test_margin_threshold_check_bad_input(monkeypatch):
+    monkeypatch.setattr(check, "_margin_thresholds", lambda: pytest.fail("measured"))
+    assert "write a function of (n, eta)" in check.margin_threshold_formula(None).message
+    assert "got str" in check.margin_threshold_formula("sqrt(2/n)").message
+    assert "must return a number" in check.margin_threshold_formula(lambda n, eta: np.array([0.2, 0.3])).message
 
 
 def test_explorer_answers():
