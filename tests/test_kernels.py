@@ -389,24 +389,82 @@ def test_relu_claims_fail_on_flat_curves():
 
 # ---------------------------------------------------------------- exercise checks
 def test_tempered_constant_check():
-    assert check.tempered_constant(lambda d: d / (d - 1)).correct
-    assert "Off by one" in check.tempered_constant(lambda d: (d + 1) / d).message
-    wrong = check.tempered_constant(lambda d: 1.0)
-    assert not wrong.correct and "benign" in wrong.message
-    assert not check.tempered_constant(None).correct
+    # the real measurement, once (cached per process): the right answer and an equivalent form
+    right = check.tempered_constant(lambda d: d / (d - 1))
+    assert right.correct and "eigenlearning 1.500" in right.message and "measured" in right.message
+    assert check.tempered_constant(lambda d: 1 + 1 / (d - 1)).correct
+    assert "write a function" in check.tempered_constant(None).message
+    assert "must be a function" in check.tempered_constant(1.5).message
+
+
+ESTIMATES = (1.4998, 1.3339, 1.1774)       # eigenlearning's E0 at d = 3, 4, 7, n = 2,000 (recorded)
+
+
+@pytest.mark.parametrize("formula, expected", [
+    (lambda d: (d + 1) / d, "Off by one"),
+    (lambda d: 1.0, "benign"),
+    (lambda d: 1.5, "same value at every d"),
+    (lambda d: (d - 1) / d, "reciprocal"),
+    (lambda d: d / (d - 1) ** 2, "at least 1"),
+    (lambda d: float(d), "per degree"),
+    (lambda d: d / (d - 2), "harmonics of degree l"),
+    (lambda d: d / (d - 1) + 0.1, "d=3: yours 1.6 (too high); d=4: yours 1.433 (too high)"),
+    (lambda d: 1 + 0.8 / (d - 1), "d=3: yours 1.4 (too low); d=4: yours 1.267 (too low); d=7: yours 1.133 (too low)"),
+])
+def test_tempered_constant_check_diagnoses_without_the_target(monkeypatch, formula, expected):
+    monkeypatch.setattr(check, "_tempered_estimates", lambda n: ESTIMATES)
+    monkeypatch.setattr(check, "_tempered_measured", lambda n, device: pytest.fail("measured for a wrong answer"))
+    feedback = check.tempered_constant(formula)
+    assert not feedback.correct and expected in feedback.message
+    assert not any(f"{e:.3f}" in feedback.message or f"{e:.4f}" in feedback.message for e in ESTIMATES)
 
 
 def test_eigenlearning_e0_check():
     assert check.eigenlearning_e0(1.617).correct
-    assert "ridgeless limit" in check.eigenlearning_e0(2.0).message       # the limit alone does not pass
-    assert "kappa" in check.eigenlearning_e0(1.0).message
-    assert not check.eigenlearning_e0("two").correct
+    assert check.eigenlearning_e0(torch.tensor(1.6168, dtype=torch.float64)).correct       # a 0-d tensor
+    assert "directly" in check.eigenlearning_e0(1.61676).message
+    assert "solve for kappa" in check.eigenlearning_e0(None).message
+    assert "one number" in check.eigenlearning_e0("two").message
+    # the typical mistakes (their values at the defaults, measured once with the exercise's solver)
+    cases = {2.0: "ridgeless limit", 0.6185: "reciprocal", 2.618: "missing from n - sum L_i^2",
+             1.104: "without the ridge", 1.025: "kappa to the ridge", 38.70: "kappa to the ridge",
+             1.0: "kappa to the ridge", 4.2255: "n / (n - sum L_i)", 3.2335: "factor of 2", 0.8084: "factor of 2",
+             0.3: "at least 1", -1.0: "positive", 1.75: "is too high", 1.4: "is too low"}
+    for answer, expected in cases.items():
+        feedback = check.eigenlearning_e0(answer)
+        assert not feedback.correct and expected in feedback.message, (answer, feedback.message)
+        assert "1.617" not in feedback.message and "1.6168" not in feedback.message
+
+
+def test_expected_risk_equals_the_ridge_path_average_over_the_noise():
+    X, T = K.sphere(40, 5, seed=3), K.sphere(30, 5, seed=4)
+    ridges = [1e-3, 0.1, 3.0]
+    bias = K.ridge_path(X, K.target(X), T, "gaussian", 0.5, ridges) - K.target(T)
+    unit = torch.stack([K.ridge_path(X, torch.eye(40, dtype=torch.float64)[i], T, "gaussian", 0.5, ridges)
+                        for i in range(40)])                       # the prediction's response to each label
+    expected = (bias ** 2).mean(1) + 0.5 * (unit ** 2).sum(0).mean(1) + 0.5       # noise variance 0.5
+    assert np.allclose(check._expected_risk(X, T, ridges, "gaussian", 0.5, noise=0.5), expected.numpy(), rtol=1e-10)
+
+
+def test_best_ridge_check():
+    assert check.best_ridge(3.16).correct                        # what a grid with 3.16 finds on seed 0
+    assert check.best_ridge(np.float64(3.35)).correct and check.best_ridge(torch.tensor(2.5)).correct
+    assert "ridge_path" in check.best_ridge(None).message
+    assert "one number" in check.best_ridge("3").message
+    assert "from 1e-06 to 10" in check.best_ridge(20.0).message
+    for ridge, expected in [(1.0, "Experiment 1"), (1e-6, "interpolating end"), (1.78, "too small"),
+                            (5.62, "too large"), (10.0, "too large")]:
+        feedback = check.best_ridge(ridge)
+        assert not feedback.correct and expected in feedback.message and "the minimum" not in feedback.message
+        assert "3.16" not in feedback.message and "3.35" not in feedback.message
 
 
 def test_spline_l2_check():
-    assert check.spline_l2(2 / 3).correct
+    assert check.spline_l2(2 / 3).correct and check.spline_l2(torch.tensor(0.67)).correct
     assert "data points" in check.spline_l2(1.0).message
-    assert not check.spline_l2(0.5).correct
+    assert "not 1/2 or 1/3" in check.spline_l2(0.5).message
+    assert "too high" in check.spline_l2(0.8).message and "too low" in check.spline_l2(0.2).message
+    assert "set `answer`" in check.spline_l2(None).message and "one number" in check.spline_l2([0.6]).message
 
 
 def test_noise_slope_claims_tell_tempered_from_catastrophic():
@@ -418,3 +476,14 @@ def test_noise_slope_claims_tell_tempered_from_catastrophic():
     failed = [c.statement for c in claims.aggregate(K.per_seed_slopes(swapped)) if not c.holds]
     assert len(failed) == 2 and any("tempered: constant, at most" in f for f in failed) \
         and any("catastrophic" in f for f in failed)
+
+
+@pytest.mark.parametrize("spectrum, n, ridge", [("power", 1000, 1e-3), ("power", 1000, 0.0), ("exponential", 3000, 0.0)])
+def test_eigenlearning_e0_equals_the_plain_formula_and_stays_finite(spectrum, n, ridge):
+    # E0 = n / (n - sum L_i^2), computed as it stands, against the package's form; on the exponential
+    # spectrum kappa is about 1e-261, where lambda kappa / (lambda + kappa)^2 would be 0/0
+    i = np.arange(1, 4001 if spectrum == "exponential" else 200_001, dtype=float)
+    lam = np.exp(-i / 5) if spectrum == "exponential" else i ** -2.0
+    result = K.eigenlearning(lam, np.zeros(lam.size), ridge, 1.0, n)
+    plain = n / (n - float(((lam / (lam + result.kappa)) ** 2).sum()))
+    assert np.isfinite(result.e0) and result.e0 == pytest.approx(plain, rel=1e-9)

@@ -398,7 +398,7 @@ class CurveConfig:
     bandwidth : float
         ``b`` (> 0).
     ridge : float
-        ``delta >= 0`` of ``(K + delta I) c = y`` (the chapter's $\delta$), the same at every n.
+        ``delta >= 0`` of ``(K + delta I) c = y`` (the chapter's δ), the same at every n.
     dim : int
         Ambient dimension (inputs on ``S^(dim-1)``; >= 2).
     ns : tuple of int
@@ -829,9 +829,11 @@ def eigenlearning(eigenvalues, target_coeffs, ridge: float, noise: float, n: int
                   tail_trace: float = 0.0) -> Eigenlearning:
     """The eigenlearning risk estimate (Simon et al.; the theory Mallinar et al. use).
 
-    ``E0 = n / (n - sum L_i^2)`` is computed as ``n / ((ridge + tail) / kappa + sum lambda_i kappa /
-    (lambda_i + kappa)^2)``, the same number without the cancellation that ruins ``n - sum L_i^2``
-    when ``kappa`` is tiny (fast-decaying spectra, large n).
+    ``E0 = n / (n - sum L_i^2)`` is computed as ``n / ((ridge + tail) / kappa + sum L_i (1 - L_i))``
+    (the same number, by the equation for ``kappa``), with ``1 - L_i = kappa / (lambda_i + kappa)``:
+    every term is positive and none squares ``kappa``, which underflows on fast-decaying spectra at
+    large n (``lambda_i kappa / (lambda_i + kappa)^2`` is 0/0 there). Computing ``n - sum L_i^2``
+    as it stands would also do: it loses only about ``1e-16 E0`` of relative precision.
 
     Parameters
     ----------
@@ -901,7 +903,7 @@ def eigenlearning(eigenvalues, target_coeffs, ridge: float, noise: float, n: int
         raise ValueError(f"the spectrum is truncated too early for n = {n}: its smallest eigenvalue "
                          f"{lam[m > 0].min():.3g} is not small next to kappa = {kappa:.3g}; list more degrees")
     L = lam / (lam + kappa)
-    e0 = n / (extra / kappa + float((m * lam * kappa / (lam + kappa) ** 2).sum()))
+    e0 = n / (extra / kappa + float((m * L * (kappa / (lam + kappa))).sum()))
     bias = e0 * float(((1 - L) ** 2 * v2).sum())
     test = bias + e0 * noise
     return Eigenlearning(kappa, L, e0, test, (ridge / (n * kappa)) ** 2 * test, bias)
