@@ -1,4 +1,7 @@
 """Tests of companion.privacy against plain computations (explicit per-example gradients, float64)."""
+import re
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -260,18 +263,121 @@ def test_output_perturbation_moves_the_network_off_stationarity():
         P.reconstruction_trial(n=6, seed=0, side=8, perturb=-0.1)
 
 
-def test_exercise_checks():
+def _sigma(m):
+    return 1 / (1 + np.exp(-m))
+
+
+def test_stationary_multipliers_check_needs_a_formula_before_training(monkeypatch):
     from companion.checks import privacy as C
-    sigma = lambda m: 1 / (1 + np.exp(-m))  # noqa: E731
-    assert C.stationary_multipliers(lambda m, n, wd: sigma(-m) / (n * wd)).correct
-    assert "constant factor" in C.stationary_multipliers(lambda m, n, wd: sigma(-m) / wd).message
-    assert "grow where the fitted ones shrink" in C.stationary_multipliers(lambda m, n, wd: sigma(m) / (n * wd)).message
+    monkeypatch.setattr(C, "_stationary", lambda n, wd: pytest.fail("trained for a bad answer"))
     assert "write a function" in C.stationary_multipliers(None).message
-    assert C.noise_defence(0.1, 0.07).correct
-    assert "too small" in C.noise_defence(0.1, 0.01).message
-    assert "prediction" in C.noise_defence(None, 0.07).message
-    assert C.membership_dimension(300).correct and not C.membership_dimension(10).correct
-    assert "one of" in C.membership_dimension(50).message
+    assert "must be a function" in C.stationary_multipliers(0.5).message
+    assert "raised ZeroDivisionError" in C.stationary_multipliers(lambda m, n, wd: 1 / 0).message
+    assert "[0, inf]" in C.stationary_multipliers(lambda m, n, wd: -_sigma(-m)).message
+
+
+@pytest.mark.parametrize("formula, expected", [
+    (lambda m, n, wd: _sigma(-m) / wd, "doubling n multiplies yours by 1"),
+    (lambda m, n, wd: _sigma(-m) / n, "doubling weight_decay multiplies yours by 1"),
+    (lambda m, n, wd: 2 * _sigma(-m) / (n * wd), "constant factor"),
+    (lambda m, n, wd: np.log1p(np.exp(-m)) / (n * wd), "the loss log(1 + e^−m) itself"),
+    (lambda m, n, wd: np.exp(-m) / (n * wd), "exponential loss"),
+    (lambda m, n, wd: _sigma(m) / (n * wd), "grow where the fitted ones shrink"),
+    (lambda m, n, wd: 1.0, "same multiplier at every margin"),
+    (lambda m, n, wd: 1 / (1 + m ** 2), "not the fitted multipliers"),
+])
+def test_stationary_multipliers_check_diagnoses(formula, expected):
+    from companion.checks import privacy as C
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                      # no numpy warning reaches the student
+        feedback = C.stationary_multipliers(formula)
+    assert not feedback.correct and expected in feedback.message and not re.search(r"fitted \d", feedback.message)
+
+
+def test_stationary_multipliers_check_accepts_the_derivative():
+    from companion.checks import privacy as C
+    right = C.stationary_multipliers(lambda m, n, wd: _sigma(-m) / (n * wd))
+    assert right.correct and "margins 0.30 to 2.62" in right.message
+    assert C.stationary_multipliers(lambda m, n, wd: np.exp(-np.logaddexp(0.0, m)) / n / wd).correct
+
+
+def _recorded_counts(level, seed, device):
+    """Images recovered on seed 0 (recorded, CPU): more than 2 up to 0.119, at most 2 from 0.130 on."""
+    return (4 if level < 0.125 else 0), 1.4 * level
+
+
+@pytest.mark.parametrize("found, expected", [
+    (0.05, "too small: at 1.5 × your level (0.075 of ‖θ‖) the attack still recovers 4 of 20"),
+    (0.08, "too small"),
+    (0.3, "larger than needed: at your level / 1.5 (0.2 of ‖θ‖) the attack already recovers only 0 of 20"),
+    (0.2, "larger than needed"),
+    (None, "find the level"),
+    (2.0, "in (0, 1]"),
+    ("0.1", "in (0, 1]"),
+])
+def test_noise_defence_check_says_which_side_fails(monkeypatch, found, expected):
+    from companion.checks import privacy as C
+    monkeypatch.setattr(C, "_noise_trial", _recorded_counts)
+    feedback = C.noise_defence(0.1, found)
+    assert not feedback.correct and expected in feedback.message
+
+
+def test_noise_defence_check(monkeypatch):
+    from companion.checks import privacy as C
+    assert "prediction" in C.noise_defence(None, 0.12).message
+    assert C.noise_defence(0.5, 0.124).correct                   # the solution's bisection on seed 0: two trials
+    monkeypatch.setattr(C, "_noise_trial", _recorded_counts)
+    assert C.noise_defence(0.5, 0.15).correct and C.noise_defence(0.5, np.float64(0.1)).correct
+
+
+MEMBERSHIP_WORST = {10: 0.550, 30: 0.769, 100: 0.949, 300: 1.0, 1000: 1.0}    # recorded, seeds 502-504
+
+
+def test_membership_dimension_check(monkeypatch):
+    from companion.checks import privacy as C
+    assert "one of" in C.membership_dimension(50).message and "one of" in C.membership_dimension("300").message
+    assert "write the dimension" in C.membership_dimension(None).message
+    monkeypatch.setattr(C, "_membership_worst", MEMBERSHIP_WORST.get)
+    assert C.membership_dimension(np.int64(300)).correct
+    low = C.membership_dimension(100)
+    assert not low.correct and "too low: at d = 100 the worst AUC over three seeds is 0.949" in low.message
+    high = C.membership_dimension(1000)
+    assert not high.correct and "too high" in high.message and "300" not in high.message
+
+
+def test_membership_dimension_check_measures():
+    from companion.checks import privacy as C
+    right = C.membership_dimension(300)                          # measures d = 300 and d = 100
+    assert right.correct and "d = 100: 0.949 (below 0.99)" in right.message
+
+
+def test_exposure_check():
+    import dataclasses
+    from scipy.stats import pearsonr, spearmanr
+    from companion.checks import privacy as C
+    # a cheap trial (6 images, a 10-step attack) of the network the check trains again
+    trial = P.reconstruction_trial(n=6, seed=0, side=8, attack_steps=10, attack_lbfgs=0, control=False)
+    _, mu, residual = C._refit(6, 0, 8, None)
+    assert residual == trial.residual                        # the same network as the trial's
+    order = np.argsort(np.argsort(mu))                        # scores that rise with the multipliers, one outlier
+    scores = np.array([0.9, 0.91, 0.2, 0.92, 0.93, 0.94])[order]
+    trial = dataclasses.replace(trial, scores=scores)
+    rho, r = spearmanr(scores, mu).statistic, pearsonr(scores, mu).statistic
+    assert rho > 0.2 and abs(rho - r) > 0.1
+    right = C.exposure("largest", rho, trial)
+    assert right.correct and f"{rho:.2f}" in right.message
+    assert C.exposure(" Largest", np.float64(rho + 0.01), trial).correct
+    for answer, corr, expected in [(None, rho, "compute the rank correlation"), ("largest", None, "`correlation`"),
+                                   ("bigger", rho, "one of"), ("largest", 1.5, "in [-1, 1]"),
+                                   ("largest", r, "Pearson"), ("largest", -rho, "wrong sign"),
+                                   ("largest", rho + 0.1, "too high"), ("largest", rho - 0.1, "too low"),
+                                   ("unrelated", rho, "does not say"), ("smallest", rho, "does not say")]:
+        feedback = C.exposure(answer, corr, trial)
+        assert not feedback.correct and expected in feedback.message, (answer, corr, feedback.message)
+        assert f"{rho:.2f}" not in feedback.message
+    assert "pass trials[0]" in C.exposure("largest", rho, trial.scores).message
+    other = P.reconstruction_trial(n=6, seed=1, side=8, attack_steps=10, attack_lbfgs=0, control=False)
+    assert "not seed 0" in C.exposure("largest", rho, other).message
 
 
 def test_roc_curve_matches_scikit_learn_and_its_area_is_the_auc():
