@@ -68,6 +68,31 @@ def test_chapter_follows_the_anatomy(path):
 STUDENT = ROOT / "book" / "student"
 
 
+def test_links_to_the_repository_name_the_configured_one_and_existing_files():
+    # the course guide, the citation and the README link to the repository; a fork that changes
+    # _config.yml must change them too, and a link must open a file that exists on main (other
+    # people's code is cited through references.bib, not linked from these pages)
+    owner_repo = REPO_URL.removeprefix("https://github.com/")
+    found = 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "book").glob("*.md"))]:
+        text = page.read_text()
+        for url in re.findall(r"https://(?:colab\.research\.google\.com/github/|github\.com/)[^\s)>`}\"']+", text):
+            if "<owner" in url:
+                continue                    # the README's pattern, not a link
+            found += 1
+            assert owner_repo in url, f"{page.name} links to another repository: {url}"
+            path = url.split(f"{owner_repo}/blob/main/", 1)[1] if "/blob/main/" in url else ""
+            assert not path or (ROOT / path).is_file(), f"{page.name} links to a missing file: {url}"
+    assert found >= 5
+
+
+def test_no_exercise_reference_is_doubled():
+    # {ref} to an exercise renders as "Exercise 4.1": "Exercise {ref}`...`" would read "Exercise Exercise 4.1"
+    for path in NOTEBOOKS:
+        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+        assert not re.search(r"Exercise\s+\{ref\}", text), path.name
+
+
 def test_student_versions_are_committed_and_up_to_date(tmp_path):
     # the committed student notebooks are exactly what the generator writes from the chapters now
     proc = subprocess.run([sys.executable, "-m", "companion.course", "book", "--out", str(tmp_path),
@@ -125,6 +150,9 @@ def test_answer_passages_are_left_out_of_student_versions():
     out = course.student_version(notebook("It is <!-- answer: ex-a -->$x = 2$, as\nshown<!-- /answer -->, so on."),
                                  chapter=3)
     assert out.cells[0].source == "# A chapter\n\nIt is *[The full chapter answers Exercise 3.1 here.]*, so on."
+    # a marker glued to the word before it still leaves a space before the note
+    out = course.student_version(notebook("the margin<!-- answer: ex-a -->, $x$<!-- /answer -->; derive it"), chapter=3)
+    assert out.cells[0].source == "# A chapter\n\nthe margin *[The full chapter answers Exercise 3.1 here.]*; derive it"
     with pytest.raises(ValueError, match="not an exercise label"):
         course.student_version(notebook("<!-- answer: ex-b -->x<!-- /answer -->"))
     with pytest.raises(ValueError, match="without its partner"):

@@ -176,6 +176,7 @@ def test_page_in_the_browser(site, browser, screenshots, page):
                 f"link {href!r} points at a missing anchor {where}"
     text = browser.execute_script("return document.querySelector('article').innerText")
     assert not re.search(r"\?\?|\[[a-z]+\d{4}[a-z]+\]", text), f"an unresolved reference or citation {where}"
+    assert "Exercise Exercise" not in text, f"a doubled exercise reference {where}"
 
     if page in CHAPTERS:
         _chapter_checks(browser, page, where)

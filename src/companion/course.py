@@ -189,7 +189,8 @@ class _Rewriter:
         if label not in self.exercises:
             raise ValueError(f"an answer marker names {label!r}, which is not an exercise label of this notebook; "
                              f"labels: {sorted(self.exercises)}")
-        return f"*[The full chapter answers {self.exercises[label]} here.]*"
+        glued = m.start() > 0 and not m.string[m.start() - 1].isspace()   # "margin<!-- answer" needs a space
+        return f"{' ' if glued else ''}*[The full chapter answers {self.exercises[label]} here.]*"
 
     def markdown(self, source: str) -> str:
         source = _ANSWER.sub(self.answer, source)
