@@ -1,0 +1,66 @@
+"""How long each chapter takes to run as a reader meets it: the notebook alone in an empty folder, in
+a fresh kernel, with only the installed companion package (as in Colab), at the book scale.
+
+Run from the repository root:
+
+    python benchmarks/chapter_times.py                       # the four chapters
+    python benchmarks/chapter_times.py book/student/*.ipynb   # their student versions
+
+Prints each notebook's wall time, the device its setup cell reported, and any claim line that reads
+✗; exits with 1 if a notebook failed or a claim did not hold. The course guide and the performance
+appendix quote these times.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import shutil
+import sys
+import tempfile
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def run(path: str, timeout: int) -> tuple[float, str, list[str]]:
+    """Execute ``path`` in an empty folder; its wall time, the device line it printed, and ✗ lines."""
+    folder = tempfile.mkdtemp()
+    nb = nbformat.read(path, as_version=4)
+    try:
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": folder}}).execute()
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    lines = [line for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
+             for line in out.get("text", "").splitlines()]
+    device = next((line.strip() for line in lines if line.startswith("running on")), "device not printed")
+    return seconds, device, [line for line in lines if "✗" in line]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: book/*.ipynb)")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (default 900)")
+    args = parser.parse_args()
+    paths = args.notebooks or sorted(glob.glob("book/*.ipynb"))
+    if not paths:
+        parser.error("no notebooks found: run from the repository root or name them")
+    failed = 0
+    for path in paths:
+        try:
+            seconds, device, crosses = run(path, args.timeout)
+        except Exception as error:  # report it and go on to the next notebook
+            failed += 1
+            print(f"{path}: FAILED: {type(error).__name__}: {str(error).strip().splitlines()[-1:]}")
+            continue
+        print(f"{path}: {seconds:.0f} s ({device})" + (f"; {len(crosses)} claim line(s) with ✗" if crosses else ""))
+        for line in crosses:
+            print("   ", line)
+        failed += bool(crosses)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
