@@ -42,6 +42,18 @@ def _trend(cases: Sequence[tuple], logs: np.ndarray, axis: int, logarithmic: boo
     return float(np.polyfit(np.log(x) if logarithmic else x, logs[idx], 1)[0]), float(np.ptp(logs[idx]))
 
 
+def _against_band(values, measured, names, band) -> tuple[bool, str, np.ndarray]:
+    """Whether every ratio of ``values`` to ``measured`` lies in ``band``; the table to show (yours and
+    the measurement when all do, yours and too low/high otherwise) and the logs of the ratios."""
+    ratios = np.array(values) / np.array(measured)
+    low, high = band
+    if np.all((ratios >= low) & (ratios <= high)):
+        return True, "; ".join(f"{name}: yours {p:.3f}, measured {m:.3f}"
+                               for name, p, m in zip(names, values, measured)), np.log(ratios)
+    return False, "; ".join(f"{name}: yours {p:.3f} ({_status(r >= low, r <= high)})"
+                            for name, p, r in zip(names, values, ratios)), np.log(ratios)
+
+
 # ---------------------------------------------------------------------------------------------
 # The step-1 accuracy
 # ---------------------------------------------------------------------------------------------
@@ -329,21 +341,16 @@ def noise_tokens_threshold(formula: Callable | None, device=None) -> Feedback:
     values, problem = evaluate_formula(formula, [(n, eta, k) for n, k, eta in TOKEN_CASES], "n, eta, K", 1e-12)
     if problem:
         return problem
-    measured = _token_thresholds(device)
-    ratios = np.array(values) / np.array(measured)
     low, high = TOKEN_BAND
     names = [f"n={n}, K={k}, η={eta:g}" for n, k, eta in TOKEN_CASES]
-    if np.all((ratios >= low) & (ratios <= high)):
-        table = "; ".join(f"{name}: yours {p:.3f}, measured {m:.3f}" for name, p, m in zip(names, values, measured))
+    right, table, logs = _against_band(values, _token_thresholds(device), names, TOKEN_BAND)
+    if right:
         return Feedback(True, f"within {low:g} to {high:g} times the measured threshold in every case "
                               f"({table}). With K tokens the attention is 1/(K+1) on each, and a flipped example's "
                               "own noise tokens add up to about K d in its step-1 output against ρ² times its class's "
                               "clean-minus-flipped count, about ρ² n(1 − 2η)/2: the threshold grows like √K. (It lies "
                               "slightly below the measurement: given that an example is flipped, its class's count is "
                               "one lower.)")
-    table = "; ".join(f"{name}: yours {p:.3f} ({_status(r >= low, r <= high)})"
-                      for name, p, r in zip(names, values, ratios))
-    logs = np.log(ratios)
     slope_k, _ = _trend(TOKEN_CASES, logs, 1)
     if abs(slope_k) > 0.1:
         return Feedback(False, f"your threshold grows {'too fast' if slope_k > 0 else 'too slowly (or not at all)'} "
@@ -430,20 +437,15 @@ def margin_threshold_formula(formula: Callable | None) -> Feedback:
     values, problem = evaluate_formula(formula, THRESHOLD_CASES, "n, eta", 1e-12)
     if problem:
         return problem
-    measured = _margin_thresholds()
-    ratios = np.array(values) / np.array(measured)
     low, high = THRESHOLD_BAND
     names = [f"n={n}, η={eta:g}" for n, eta in THRESHOLD_CASES]
-    if np.all((ratios >= low) & (ratios <= high)):
-        table = "; ".join(f"{name}: yours {p:.3f}, measured {m:.3f}" for name, p, m in zip(names, values, measured))
+    right, table, logs = _against_band(values, _margin_thresholds(), names, THRESHOLD_BAND)
+    if right:
         return Feedback(True, f"within {low:g} to {high:g} times the measured threshold in every case ({table}). The "
                               "signal token of a class costs ‖v‖² = 1/ρ² once; memorizing its (1 − η)n/2 clean "
                               "examples through their noise tokens costs about (1 − η)n/(2d). (The measurement lies "
                               "a few percent lower: the class with more clean examples switches first, and nearly "
                               "orthogonal noise tokens cost slightly more than 1/d each.)")
-    table = "; ".join(f"{name}: yours {p:.3f} ({_status(r >= low, r <= high)})"
-                      for name, p, r in zip(names, values, ratios))
-    logs = np.log(ratios)
     slope_n, _ = _trend(THRESHOLD_CASES, logs, 0)
     if abs(slope_n) > 0.1:
         return Feedback(False, f"your formula scales differently with n ({table}): it "
