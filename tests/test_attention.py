@@ -348,17 +348,17 @@ def test_step_one_accuracy_check_measures_and_accepts_the_derivation():
     assert check.step_one_accuracy(solution).correct
     # a 10% error in the argument of Phi is caught (the measurement is cached by now)
     off = check.step_one_accuracy(_step_one(factor=1.1))
-    assert not off.correct and "constant factor, about 1.1" in off.message
+    assert not off.correct and "too large by less than 25%, the same in every case" in off.message
     _no_target(off.message)
 
 
 @pytest.mark.parametrize("formula, expected", [
-    (_step_one(factor=sqrt(2)), "off by a constant factor, about 1.4"),
+    (_step_one(factor=sqrt(2)), "is too large by a factor between 1.25 and 1.6"),
     (lambda rho, n, d, eta: 0.5 * (1 + erf(rho**2 * sqrt(n) * (1 - 2 * eta) / (2 * sqrt(d)))),   # erf without its √2
-     "off by a constant factor, about 1.4"),
-    (_step_one(factor=1 / sqrt(2)), "off by a constant factor, about 0.7"),
-    (_step_one(factor=2), "off by a constant factor, about 2.0"),
-    (_step_one(factor=0.9), "off by a constant factor, about 0.9"),
+     "is too large by a factor between 1.25 and 1.6"),
+    (_step_one(factor=1 / sqrt(2)), "is too small by a factor between 1.25 and 1.6"),
+    (_step_one(factor=2), "is too large by a factor between 1.6 and 2.5"),
+    (_step_one(factor=0.9), "is too small by less than 25%"),
     (_step_one(eta_term=lambda eta: 1 - eta), "falls too slowly as η grows"),
     (_step_one(eta_term=lambda eta: 1), "falls too slowly as η grows (or not at all)"),
     (_step_one(rho_power=1, factor=4), "grows too slowly with ρ"),
@@ -379,7 +379,7 @@ def test_step_one_accuracy_check_bad_input_before_measuring(monkeypatch):
     monkeypatch.setattr(check, "_step_one_measured", lambda device=None: pytest.fail("measured"))
     assert "write a function of (rho, n, d, eta)" in check.step_one_accuracy(None).message
     assert "must be a function of (rho, n, d, eta); got float" in check.step_one_accuracy(0.7).message
-    assert "must return a number in [0, 1]; got 1.5" in check.step_one_accuracy(lambda rho, n, d, eta: 1.5).message
+    assert "must return a finite number in [0, 1]; got 1.5" in check.step_one_accuracy(lambda rho, n, d, eta: 1.5).message
     assert "raised TypeError" in check.step_one_accuracy(lambda rho, n, d: 0.7).message
 
 
@@ -454,8 +454,9 @@ def test_flipped_terms_give_the_step_one_output_at_any_signal():
     (_tokens(n_power=1, factor=9), "scales differently with n ("),
     (_tokens(eta_term=lambda eta: 1 - eta), "noise rate enters differently"),
     (_tokens(eta_term=lambda eta: 1), "rises too slowly (or not at all) as η grows"),
-    (_tokens(factor=sqrt(0.5)), "constant factor: your values are about 0.70 times"),
-    (_tokens(factor=1.1), "constant factor: your values are about 1.09 times"),
+    (_tokens(factor=sqrt(0.5)), "too small by a factor between 1.25 and 1.6 (√2 lies there), the same in every case"),
+    (_tokens(factor=1.1), "too large by less than 25%, the same in every case"),
+    (_tokens(k=lambda K: 1 / K), "your threshold falls as K grows ("),
 ])
 def test_noise_tokens_threshold_check_says_what_is_wrong(monkeypatch, formula, expected):
     monkeypatch.setattr(check, "_token_thresholds", lambda device=None: TOKENS_RECORDED)
@@ -468,8 +469,8 @@ def test_noise_tokens_threshold_check_says_what_is_wrong(monkeypatch, formula, e
 def test_noise_tokens_threshold_check_bad_input(monkeypatch):
     monkeypatch.setattr(check, "_token_thresholds", lambda device=None: pytest.fail("measured"))
     assert "write a function of (n, eta, K)" in check.noise_tokens_threshold(None).message
-    assert "must return a number" in check.noise_tokens_threshold(lambda n, eta, K: None).message
-    assert "must return a number" in check.noise_tokens_threshold(lambda n, eta, K: -0.1).message
+    assert "must return a finite number" in check.noise_tokens_threshold(lambda n, eta, K: None).message
+    assert "must return a finite number" in check.noise_tokens_threshold(lambda n, eta, K: -0.1).message
     assert "raised ZeroDivisionError" in check.noise_tokens_threshold(lambda n, eta, K: 1 / 0).message
 
 
@@ -500,7 +501,7 @@ def test_margin_switches_are_where_the_solver_changes_pattern():
     (lambda n, eta: 1 / n, "scales differently with n (n=40"),
     (lambda n, eta: 2 / ((1 - eta) * n), "falls too fast as n grows"),
     (lambda n, eta: 0.2, "falls too slowly (or not at all) as n grows"),
-    (lambda n, eta: sqrt(1 / ((1 - eta) * n)), "constant factor: your values are about 0.75 times"),
+    (lambda n, eta: sqrt(1 / ((1 - eta) * n)), "too small by a factor between 1.25 and 1.6 (√2 lies there), the same in every case"),
 ])
 def test_margin_threshold_check_says_what_is_wrong(monkeypatch, formula, expected):
     monkeypatch.setattr(check, "_margin_thresholds", lambda: MARGIN_RECORDED)
@@ -513,7 +514,18 @@ def test_margin_threshold_check_bad_input(monkeypatch):
     monkeypatch.setattr(check, "_margin_thresholds", lambda: pytest.fail("measured"))
     assert "write a function of (n, eta)" in check.margin_threshold_formula(None).message
     assert "got str" in check.margin_threshold_formula("sqrt(2/n)").message
-    assert "must return a number" in check.margin_threshold_formula(lambda n, eta: np.array([0.2, 0.3])).message
+    assert "must return a finite number" in check.margin_threshold_formula(lambda n, eta: np.array([0.2, 0.3])).message
+    # the package's own implementation, which the chapter prints, is refused, bare or wrapped
+    for formula in (A.margin_threshold, lambda n, eta: float(A.margin_threshold(n, eta))):
+        fb = check.margin_threshold_formula(formula)
+        assert not fb.correct and "calls companion.attention.margin_threshold" in fb.message, fb.message
+
+
+def test_step_one_accuracy_check_refuses_the_package_prediction(monkeypatch):
+    monkeypatch.setattr(check, "_step_one_measured", lambda device=None: pytest.fail("measured"))
+    wrapped = lambda rho, n, d, eta: A.step_one_accuracy_prediction(A.BOOK.replace(n=n, dim=d, signal=rho, noise_rate=eta))  # noqa: E731
+    fb = check.step_one_accuracy(wrapped)
+    assert not fb.correct and "calls companion.attention.step_one_accuracy_prediction" in fb.message, fb.message
 
 
 def test_explorer_answers():

@@ -404,7 +404,7 @@ ESTIMATES = (1.4998, 1.3339, 1.1774)       # eigenlearning's E0 at d = 3, 4, 7, 
     (lambda d: (d + 1) / d, "Off by one"),
     (lambda d: 1.0, "benign"),
     (lambda d: 1.5, "same value at every d"),
-    (lambda d: (d - 1) / d, "reciprocal"),
+    (lambda d: (d - 1) / d, "below 1, but E0"),
     (lambda d: d / (d - 1) ** 2, "at least 1"),
     (lambda d: float(d), "per degree"),
     (lambda d: d / (d - 2), "harmonics of degree l"),
@@ -429,11 +429,13 @@ def test_eigenlearning_e0_check():
     cases = {2.0: "ridgeless limit", 0.6185: "reciprocal", 2.618: "missing from n - sum L_i^2",
              1.104: "without the ridge", 1.025: "kappa to the ridge", 38.70: "kappa to the ridge",
              1.0: "kappa to the ridge", 4.2255: "n / (n - sum L_i)", 3.2335: "factor of 2", 0.8084: "factor of 2",
-             0.3: "at least 1", -1.0: "positive", 1.75: "is too high", 1.4: "is too low"}
+             0.3: "at least 1", -1.0: "positive", 1.75: "is not within 1% of E0", 1.4: "is not within 1% of E0"}
     for answer, expected in cases.items():
         feedback = check.eigenlearning_e0(answer)
         assert not feedback.correct and expected in feedback.message, (answer, feedback.message)
         assert "1.617" not in feedback.message and "1.6168" not in feedback.message
+        if expected == "is not within 1% of E0":   # one number: no side is told, so guessing does not converge
+            assert "high" not in feedback.message and "low" not in feedback.message, feedback.message
 
 
 def test_expected_risk_equals_the_ridge_path_average_over_the_noise():
@@ -462,8 +464,12 @@ def test_best_ridge_check():
 def test_spline_l2_check():
     assert check.spline_l2(2 / 3).correct and check.spline_l2(torch.tensor(0.67)).correct
     assert "data points" in check.spline_l2(1.0).message
-    assert "not 1/2 or 1/3" in check.spline_l2(0.5).message
-    assert "too high" in check.spline_l2(0.8).message and "too low" in check.spline_l2(0.2).message
+    assert "midpoint" in check.spline_l2(0.5).message and "one end only" in check.spline_l2(1 / 3).message
+    for wrong in (0.8, 0.2):                     # one number: no side is told, so guessing does not converge
+        message = check.spline_l2(wrong).message
+        assert "not within 1%" in message and "high" not in message and "low" not in message
+    for wrong in (0.5, 1 / 3, 1.0, 0.8, 0.2):
+        assert "2/3" not in check.spline_l2(wrong).message and "0.667" not in check.spline_l2(wrong).message
     assert "set `answer`" in check.spline_l2(None).message and "one number" in check.spline_l2([0.6]).message
 
 

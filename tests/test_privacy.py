@@ -279,7 +279,7 @@ def test_stationary_multipliers_check_needs_a_formula_before_training(monkeypatc
 @pytest.mark.parametrize("formula, expected", [
     (lambda m, n, wd: _sigma(-m) / wd, "doubling n multiplies yours by 1"),
     (lambda m, n, wd: _sigma(-m) / n, "doubling weight_decay multiplies yours by 1"),
-    (lambda m, n, wd: 2 * _sigma(-m) / (n * wd), "constant factor"),
+    (lambda m, n, wd: 2 * _sigma(-m) / (n * wd), "too large by a factor between 1.6 and 2.5 (2 lies there), the same at every one"),
     (lambda m, n, wd: np.log1p(np.exp(-m)) / (n * wd), "the loss log(1 + e^−m) itself"),
     (lambda m, n, wd: np.exp(-m) / (n * wd), "exponential loss"),
     (lambda m, n, wd: _sigma(m) / (n * wd), "grow where the fitted ones shrink"),
@@ -370,11 +370,11 @@ def test_exposure_check():
     for answer, corr, expected in [(None, rho, "compute the rank correlation"), ("largest", None, "`correlation`"),
                                    ("bigger", rho, "one of"), ("largest", 1.5, "in [-1, 1]"),
                                    ("largest", r, "Pearson"), ("largest", -rho, "wrong sign"),
-                                   ("largest", rho + 0.1, "too high"), ("largest", rho - 0.1, "too low"),
+                                   ("largest", rho + 0.1, "more than 0.02 from"), ("largest", rho - 0.1, "more than 0.02 from"),
                                    ("unrelated", rho, "does not say"), ("smallest", rho, "does not say")]:
         feedback = C.exposure(answer, corr, trial)
         assert not feedback.correct and expected in feedback.message, (answer, corr, feedback.message)
-        assert f"{rho:.2f}" not in feedback.message
+        assert f"{rho:.2f}" not in feedback.message and "too high" not in feedback.message
     assert "pass trials[0]" in C.exposure("largest", rho, trial.scores).message
     other = P.reconstruction_trial(n=6, seed=1, side=8, attack_steps=10, attack_lbfgs=0, control=False)
     assert "not seed 0" in C.exposure("largest", rho, other).message

@@ -9,11 +9,12 @@ judge at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+import types
+from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Feedback", "number", "is_number", "evaluate_formula"]
+__all__ = ["Feedback", "number", "is_number", "evaluate_formula", "factor_phrase", "uses_function"]
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,88 @@ def is_number(x) -> bool:
     return number(x) is not None
 
 
+FACTOR_BINS = ((1.25, "by less than 25%"), (1.6, "by a factor between 1.25 and 1.6 (√2 lies there)"),
+               (2.5, "by a factor between 1.6 and 2.5 (2 lies there)"),
+               (5.0, "by a factor between 2.5 and 5 (π and 4 lie there)"), (np.inf, "by a factor of more than 5"))
+"""How :func:`factor_phrase` words a constant factor: in bins, never the factor itself, so that a
+student finds the lost constant in the derivation rather than by dividing by the number shown."""
+
+
+def factor_phrase(factor: float) -> str:
+    """Say how far off a positive constant ``factor`` (yours / right) is, without its value.
+
+    Parameters
+    ----------
+    factor : float
+        Positive and finite.
+
+    Returns
+    -------
+    str
+        For example ``"too large by a factor between 1.6 and 2.5 (2 lies there)"``.
+
+    Raises
+    ------
+    ValueError
+        If ``factor`` is not a positive finite number.
+    """
+    if not (np.isfinite(factor) and factor > 0):
+        raise ValueError(f"factor must be a positive finite number; got {factor!r}")
+    size = max(factor, 1.0 / factor)
+    words = next(text for bound, text in FACTOR_BINS if size < bound)
+    return ("too large " if factor > 1 else "too small ") + words
+
+
+def _code_objects(code: types.CodeType):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def uses_function(formula, target: Callable) -> bool:
+    """Whether ``formula`` is ``target`` or calls it by name: directly, through a
+    :func:`functools.partial`, a bound method, or a global name or module attribute in its code
+    (nested functions included).
+
+    A check uses this to refuse the package's own implementation of an exercise's answer, which the
+    chapter needs for its figures. A student's own function that happens to share ``target``'s name
+    is not refused: the name must resolve, in the formula's globals, to ``target`` or to a module
+    that holds ``target`` under that name.
+
+    Parameters
+    ----------
+    formula : callable
+    target : callable
+
+    Returns
+    -------
+    bool
+    """
+    seen = 0
+    while seen < 10 and (getattr(formula, "func", None) is not None or getattr(formula, "__func__", None) is not None):
+        if formula is target:
+            return True
+        formula = getattr(formula, "func", None) or getattr(formula, "__func__")
+        seen += 1
+    if formula is target:
+        return True
+    code, namespace = getattr(formula, "__code__", None), getattr(formula, "__globals__", {})
+    if code is None:
+        return False
+    name = target.__name__
+    for c in _code_objects(code):
+        for used in c.co_names:
+            value = namespace.get(used)
+            if value is target:
+                return True
+            if name in c.co_names and isinstance(value, types.ModuleType) and getattr(value, name, None) is target:
+                return True
+    return False
+
+
 def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float = -np.inf,
-                     high: float = np.inf) -> tuple[list[float] | None, Feedback | None]:
+                     high: float = np.inf, refuse: Sequence[Callable] = ()) -> tuple[list[float] | None, Feedback | None]:
     """Evaluate a student's formula on every case, or say what is wrong with it.
 
     Parameters
@@ -81,26 +162,38 @@ def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float
         The argument names, e.g. ``"alpha, p, n, signal"``, for the messages.
     low, high : float
         The range the values must lie in.
+    refuse : sequence of callables
+        The package's own implementations of the answer (:func:`uses_function`): a formula that
+        calls one is not judged.
 
     Returns
     -------
     values : list of float or None
     feedback : Feedback or None
-        None when every call returned a number in range; otherwise what went wrong.
+        None when every call returned a finite number in range; otherwise what went wrong.
     """
     if formula is None:
         return None, Feedback(False, f"write a function of ({signature}) and run the cell.")
     if not callable(formula):
         return None, Feedback(False, f"formula must be a function of ({signature}); got {type(formula).__name__}.")
+    for target in refuse:
+        if uses_function(formula, target):
+            return None, Feedback(False, f"your formula calls {target.__module__}.{target.__qualname__}, the package's "
+                                         "implementation of this answer, which the chapter uses for its figures; the "
+                                         "exercise asks for your own derivation, so write the formula yourself.")
     values = []
     for args in cases:
         try:
             value = formula(*args)
-        except Exception as error:  # the student's code: report, never raise
+        except TypeError as error:  # the student's code: report, never raise
+            return None, Feedback(False, f"your formula raised TypeError: {error} when called with ({signature}) = "
+                                         f"{args}; it must take exactly these arguments, in that order.")
+        except Exception as error:
             return None, Feedback(False, f"your formula raised {type(error).__name__}: {error} when called with "
-                                         f"({signature}) = {args}; it must take its arguments in that order.")
+                                         f"({signature}) = {args}.")
         if number(value) is None or not low <= number(value) <= high:
-            return None, Feedback(False, f"your formula must return a number in [{low:g}, {high:g}]; got {value!r} for "
+            where = "" if np.isinf(low) and np.isinf(high) else f" in [{low:g}, {high:g}]"
+            return None, Feedback(False, f"your formula must return a finite number{where}; got {value!r} for "
                                          f"({signature}) = {args}.")
         values.append(number(value))
     return values, None

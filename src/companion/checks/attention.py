@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .. import attention
-from . import Feedback, evaluate_formula, number
+from . import Feedback, evaluate_formula, factor_phrase, number
 
 __all__ = ["CHECK_SEEDS", "ACCURACY_CASES", "step_one_accuracy", "STEP_P_FACTOR", "largest_step_on_p",
            "TOKEN_CASES", "TOKEN_BAND", "noise_tokens_threshold", "THRESHOLD_CASES", "THRESHOLD_BAND",
@@ -122,7 +122,7 @@ def step_one_accuracy(formula: Callable | None, device=None) -> Feedback:
     """
     from scipy.special import ndtri
     values, problem = evaluate_formula(formula, [(rho, n, d, eta) for n, d, rho, eta in ACCURACY_CASES],
-                                       "rho, n, d, eta", 0.0, 1.0)
+                                       "rho, n, d, eta", 0.0, 1.0, refuse=[attention.step_one_accuracy_prediction])
     if problem:
         return problem
     measured = _step_one_measured(device)
@@ -166,8 +166,8 @@ def step_one_accuracy(formula: Callable | None, device=None) -> Feedback:
                                "depends on that variable.")
     factor = float(np.exp(logs.mean()))
     if np.ptp(logs) < 0.1:
-        return Feedback(False, f"the right dependence on ρ, n, d and η, but the argument of Φ is off by a constant "
-                               f"factor, about {factor:.2f} in every case ({table}). Look for a lost factor: the 1/2 "
+        return Feedback(False, f"the right dependence on ρ, n, d and η, but the argument of Φ is "
+                               f"{factor_phrase(factor)}, the same in every case ({table}). Look for a lost factor: the 1/2 "
                                "of the attention on each token (in v₁ and again in f₁), the n/2 examples of a class, "
                                "the noise part's standard deviation (the square root of its variance), and the "
                                "√2 inside Φ(z) = ½(1 + erf(z/√2)).")
@@ -353,8 +353,9 @@ def noise_tokens_threshold(formula: Callable | None, device=None) -> Feedback:
                               "one lower.)")
     slope_k, _ = _trend(TOKEN_CASES, logs, 1)
     if abs(slope_k) > 0.1:
-        return Feedback(False, f"your threshold grows {'too fast' if slope_k > 0 else 'too slowly (or not at all)'} "
-                               f"with K ({table}): how does a flipped example's own noise term, "
+        trend = "grows too fast" if slope_k > 0 else "falls as K grows" if slope_k < -0.5 else \
+            "grows too slowly (or not at all)"
+        return Feedback(False, f"your threshold {trend}{' with K' if slope_k > -0.5 else ''} ({table}): how does a flipped example's own noise term, "
                                "⟨Σₖ ξᵢₖ, Σₖ ξᵢₖ⟩, grow with K, and the threshold with it (it is an SNR, ρ/√d)?")
     slope_n, _ = _trend(TOKEN_CASES, logs, 0)
     if abs(slope_n) > 0.1:
@@ -367,8 +368,8 @@ def noise_tokens_threshold(formula: Callable | None, device=None) -> Feedback:
         return Feedback(False, f"the noise rate enters differently ({table}): your threshold rises "
                                f"{'too fast' if slope_eta > 0 else 'too slowly (or not at all)'} as η grows. Of a "
                                "class's examples a fraction η is flipped; what is its clean-minus-flipped count?")
-    return Feedback(False, f"the right dependence on n, η and K, but off by a constant factor: your values are about "
-                           f"{np.exp(logs.mean()):.2f} times the measured ones ({table}). Compare a flipped example's "
+    return Feedback(False, f"the right dependence on n, η and K, but {factor_phrase(float(np.exp(logs.mean())))}, the "
+                           f"same in every case ({table}). Compare a flipped example's "
                            "own-noise term with its class's signal term, as in the one-token derivation (the "
                            "attention weight multiplies both alike), and count a class's examples.")
 
@@ -434,7 +435,7 @@ def margin_threshold_formula(formula: Callable | None) -> Feedback:
     -------
     Feedback
     """
-    values, problem = evaluate_formula(formula, THRESHOLD_CASES, "n, eta", 1e-12)
+    values, problem = evaluate_formula(formula, THRESHOLD_CASES, "n, eta", 1e-12, refuse=[attention.margin_threshold])
     if problem:
         return problem
     low, high = THRESHOLD_BAND
@@ -457,6 +458,6 @@ def margin_threshold_formula(formula: Callable | None) -> Feedback:
                                f"{'too fast' if slope_eta > 0 else 'too slowly (or not at all)'} as η grows. Which "
                                "examples of a class take the noise route in either pattern, and which of them does "
                                "the signal route spare?")
-    return Feedback(False, f"the right dependence on n and η, but off by a constant factor: your values are about "
-                           f"{np.exp(logs.mean()):.2f} times the measured ones ({table}). Count how many clean "
+    return Feedback(False, f"the right dependence on n and η, but {factor_phrase(float(np.exp(logs.mean())))}, the "
+                           f"same in every case ({table}). Count how many clean "
                            "examples of one class there are, and what one noise token costs in ‖v‖².")

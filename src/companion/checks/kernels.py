@@ -2,7 +2,8 @@
 
 Each check computes what it judges (a measured risk, a closed form, the package's eigenlearning
 solver) and says what is off, never only "incorrect". A wrong answer is told what is wrong with it
-and how its values compare (too high, too low), never the value it should have been. The expensive
+and, for a formula, how its values compare case by case (too high, too low), never the value it should
+have been. The expensive
 references are computed once per process (:func:`functools.lru_cache`), so rerunning a cell is quick.
 """
 from __future__ import annotations
@@ -125,8 +126,8 @@ def tempered_constant(formula: Callable | None, n: int = 2000, device=None, tole
         return Feedback(False, f"{rows}. Your formula gives the same value at every d, but the limit depends on d: "
                                "the eigenvalues decay at a rate set by the dimension.")
     if like(lambda d: (d - 1) / d):
-        return Feedback(False, f"{rows}. (d-1)/d is the reciprocal of the exponent: E0 = n / (n - sum L_i^2) is at "
-                               "least 1. Invert the relation between degree and index.")
+        return Feedback(False, f"{rows}. Your values are below 1, but E0 = n / (n - sum L_i^2) is at least 1: "
+                               "recheck how you turned the decay per degree into a decay in the index i.")
     if like(lambda d: (d + 1) / d):
         return Feedback(False, f"{rows}. Off by one in the dimension: the inputs lie on S^(d-1), whose degree-l "
                                "harmonics number about l^(d-2).")
@@ -174,7 +175,8 @@ def eigenlearning_e0(answer, alpha: float = 2.0, n: int = 1000, ridge: float = 1
     (values at the defaults): ``1/E0`` (0.6185), the ridge left out of ``n - sum L_i^2`` (2.618) or out
     of the equation for kappa (1.104 with the identity, 1.999 computed directly), kappa set to the
     ridge (1.025 or 38.7), ``n - sum L_i`` for ``n - sum L_i^2`` (4.226) and a factor of 2 (3.234,
-    0.808); otherwise it is told whether it is too high or too low, never the solver's value.
+    0.808); otherwise it is told only that it is not within 1%, never the solver's value nor on which side
+    of it the answer lies.
 
     Parameters
     ----------
@@ -237,8 +239,7 @@ def eigenlearning_e0(answer, alpha: float = 2.0, n: int = 1000, ridge: float = 1
                                "with the learnabilities squared.")
     if near(2 * e0):
         return Feedback(False, f"{value:.4f} is too high by a factor of 2.")
-    side = "too high" if value > e0 else "too low"
-    return Feedback(False, f"{value:.4f} is {side}. Solve sum L_i + (ridge + tail) / kappa = n for kappa with "
+    return Feedback(False, f"{value:.4f} is not within 1% of E0. Solve sum L_i + (ridge + tail) / kappa = n for kappa with "
                            "L_i = lambda_i / (lambda_i + kappa), then E0 = n / (n - sum L_i^2).")
 
 
@@ -273,8 +274,10 @@ def spline_l2(answer, noise: float = 1.0) -> Feedback:
         return Feedback(False, "σ² is the value at the data points; between them the spline averages two "
                                "independent noises, which shrinks the variance.")
     if math.isclose(answer, noise / 2, rel_tol=0.01) or math.isclose(answer, noise / 3, rel_tol=0.01):
-        return Feedback(False, "integrate (1 - t)^2 + t^2 over t in [0, 1]: it is not 1/2 or 1/3.")
-    return Feedback(False, f"yours, {answer:.4f}, is too {'high' if answer > right else 'low'}: compute "
+        return Feedback(False, "σ²/2 is the variance at the midpoint t = 1/2 alone, where it is smallest, and σ²/3 "
+                               "keeps the noise of one end only: average the variance at every t, with both ends' "
+                               "noises.")
+    return Feedback(False, f"yours, {answer:.4f}, is not within 1% of the expected error: compute "
                            "E[((1 - t) e_1 + t e_2)^2] and average over t.")
 
 

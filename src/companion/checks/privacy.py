@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .. import privacy
-from . import Feedback, evaluate_formula, number
+from . import Feedback, evaluate_formula, factor_phrase, number
 
 __all__ = ["CHECK_SEEDS", "MULTIPLIER_N", "stationary_multipliers", "noise_defence", "membership_dimension",
            "exposure"]
@@ -110,8 +110,8 @@ def stationary_multipliers(formula: Callable | None, weight_decay: float = 1e-3)
                          "comes from wd·θ = −∇(mean loss), so the multipliers scale as 1/wd")
         if wrong:
             return Feedback(False, f"right dependence on the margin, wrong scale: {'; '.join(wrong)}.")
-        return Feedback(False, f"right dependence on the margin, n and wd, but off by a constant factor: yours / "
-                               f"fitted is {float(np.median(ratio)):.3g} at every one of the {n} points. Check the "
+        return Feedback(False, f"right dependence on the margin, n and wd, but {factor_phrase(float(np.median(ratio)))}, "
+                               f"the same at every one of the {n} points. Check the "
                                "constants of the loss derivative and of (wd/2)‖θ‖².")
     if _same_shape(yours, np.log1p(np.exp(-margins))):
         return Feedback(False, f"your multipliers follow the loss log(1 + e^−m) itself ({spread}). Stationarity sets "
@@ -293,8 +293,8 @@ def exposure(answer, correlation, trial, seed: int = 0, device=None, tolerance: 
     is judged by that correlation's sign, :data:`EXPOSURE_WEAK` deciding "unrelated". Measured
     (CPU, 2026-12-03): 0.37 on seed 0, and 0.76, 0.17, 0.63, 0.25 on seeds 1 to 4 (0.64, 0.63, 0.52 on
     seeds 510-512): positive on every seed, weak on some. The network trained again had the trial's
-    residual to every printed digit on all eight seeds. A wrong correlation is told whether it is too high or too low, and whether it
-    is Pearson's or has the sign of the margins', never the value.
+    residual to every printed digit on all eight seeds. A wrong correlation is told whether it is Pearson's or has the sign of the margins',
+    never the value nor on which side of it the answer lies.
 
     Parameters
     ----------
@@ -338,7 +338,7 @@ def exposure(answer, correlation, trial, seed: int = 0, device=None, tolerance: 
         if abs(value + rho) <= tolerance:
             return Feedback(False, "right size, wrong sign: that is the correlation with the margins (or with "
                                    "1/multiplier). The multiplier sigma(-m) / (n wd) falls as the margin m grows.")
-        return Feedback(False, f"your correlation is too {'high' if value > rho else 'low'} for trials[0]: rank "
+        return Feedback(False, f"your correlation is more than {tolerance:g} from the one of trials[0]: rank "
                                f"the {n} scores and the {n} multipliers (scipy.stats.spearmanr) and correlate the "
                                "ranks.")
     if answer != right:

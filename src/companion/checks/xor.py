@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .. import twolayer, xor
-from . import Feedback, evaluate_formula, number
+from . import Feedback, evaluate_formula, factor_phrase, number
 
 __all__ = ["EXERCISE", "step_one_reference", "step_one", "STEP_ONE_TOLERANCE", "step_one_margin", "MARGIN_CASES",
            "MARGIN_SEEDS", "MARGIN_STANDARD_ERRORS", "hebbian_vector", "HEBBIAN_COSINE_MIN", "biased_rule", "delay",
@@ -176,19 +176,19 @@ def step_one(w1, sample: xor.XORSample, step_size: float) -> Feedback:
             return Feedback(False, hint)
     for c, residual, hint in slips:                                  # a slip and a constant factor
         if residual < STEP_ONE_TOLERANCE:
-            return Feedback(False, f"{hint} Your update is also {c:.3g} times that slip's: a constant factor is off "
-                                   "as well.")
+            return Feedback(False, f"{hint} Compared with that slip, your update is also {factor_phrase(abs(c))}: "
+                                   "a constant factor is off as well.")
     c, residual = _fit(update, ref_update)
     if residual < STEP_ONE_TOLERANCE:                                # the right direction, a wrong factor
         if c < 0:
-            size = "" if abs(c + 1) < 0.02 else f" Its size is off too: {-c:.3g} times one step."
+            size = "" if abs(c + 1) < 0.02 else f" Its size is off too: {factor_phrase(-c)}."
             return Feedback(False, "your update has the wrong sign: gradient descent moves against the gradient, so "
                                    "w_j moves towards a_j y_i x_i for the points it is active on." + size)
         hints = _factor_hints(c, n, m)
         if hints:
             return Feedback(False, "your update is " + " Or: ".join(hints))
-        return Feedback(False, f"your update is {c:.4g} times one GD step: every entry is right up to that constant "
-                               "factor. Check the constants: the step size α, the 1/n of the mean loss, the "
+        return Feedback(False, f"compared with one GD step, your update is {factor_phrase(c)}: every entry is right "
+                               "up to one constant factor. Check the constants: the step size α, the 1/n of the mean loss, the "
                                "derivative of the loss at the start, and a_j = ±1/√m.")
     rows = ((update - ref_update).norm(dim=1) <= STEP_ONE_TOLERANCE * ref_update.norm(dim=1)).numpy()
     positive = (sample.out_weights.cpu() > 0).numpy()
@@ -305,7 +305,7 @@ def step_one_margin(formula: Callable | None, device=None) -> Feedback:
     """
     signature = "alpha, p, n, signal"
     values, problem = evaluate_formula(formula, [(alpha, p, n, signal) for n, p, signal, alpha in MARGIN_CASES],
-                                       signature)
+                                       signature, refuse=[xor.step_one_margin_gain])
     if problem:
         return problem
     measured = [_margin_measurement(n, p, signal, alpha, device) for n, p, signal, alpha in MARGIN_CASES]
@@ -343,8 +343,8 @@ def step_one_margin(formula: Callable | None, device=None) -> Feedback:
                              (0.25, "four times too small: did you divide by 4 twice?")):
             if abs(factor / target - 1) <= 0.01:
                 return Feedback(False, f"your formula is {hint} ({verdicts})")
-        return Feedback(False, f"your formula has the right dependence on α, p, n and ‖μ‖ but is {factor:.3g} times "
-                               f"the margin in every case ({verdicts}). Recount the contributing neurons, the loss "
+        return Feedback(False, f"your formula has the right dependence on α, p, n and ‖μ‖ but is {factor_phrase(factor)}, "
+                               f"the same in every case ({verdicts}). Recount the contributing neurons, the loss "
                                "derivative at f = 0 and a_j² = 1/m.")
     dependence = _margin_dependence(formula)
     if dependence:
