@@ -132,6 +132,16 @@ def test_student_version_drops_solutions_and_keeps_exercises(path):
     # the links to the book's other pages open their sources in the repository
     links = re.findall(re.escape(REPO_URL) + r"/blob/main/([^)\s]+)\)", markdown)
     assert links and all((ROOT / link).is_file() for link in links), links
+    # ... and another chapter through its student version, never through its solutions
+    assert not [link for link in links if link.startswith("book/") and link.endswith(".ipynb")
+                and not link.startswith("book/student/")], links
+    # no line of code that prints an exercise's answer is left
+    marked = sum(len(re.findall(r"#\s*answer:\s*[\w-]+\s*$", c.source, re.M))
+                 for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert not any(re.search(r"#\s*answer:", c) for c in code)
+    assert sum(c.count("\n") + 1 for c in code) == sum(
+        c.source.count("\n") + 1 for c in nbformat.read(path, as_version=4).cells
+        if c.cell_type == "code" and "solution" not in c.metadata.get("tags", [])) - marked
     # no passage that answers an exercise is left; each one is replaced by a note naming the exercise
     source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
     assert "<!--" not in markdown
@@ -157,6 +167,13 @@ def test_answer_passages_are_left_out_of_student_versions():
         course.student_version(notebook("<!-- answer: ex-b -->x<!-- /answer -->"))
     with pytest.raises(ValueError, match="without its partner"):
         course.student_version(notebook("<!-- answer: ex-a -->x"))
+    # a line of code that prints an answer is dropped; the rest of its cell is kept
+    nb = notebook("Text.")
+    nb.cells.insert(1, nbformat.v4.new_code_cell("x = f(3)\nprint(x)  # answer: ex-a\nplot(x)"))
+    assert course.student_version(nb).cells[2].source == "x = f(3)\nplot(x)"
+    nb.cells[1].source = "print(x)  # answer: ex-b"
+    with pytest.raises(ValueError, match="code line's answer marker names 'ex-b'"):
+        course.student_version(nb)
 
 
 def test_student_version_of_a_broken_convention_is_refused(tmp_path):

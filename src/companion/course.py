@@ -14,7 +14,7 @@ Jupyter do not render MyST, it also rewrites the book's markup into plain Markdo
 become numbered headings ("Exercise 2.3: ...", numbered as the book numbers them),
 theorem boxes become a bold title over a quotation, ``{cite}`` becomes author and year in
 brackets, as the book prints it, ``{doc}`` the title of the page (a link to its source in the
-repository, when the repository is known) and ``{ref}`` an exercise's number. It clears every output, drops the ``nbval-check-output`` tags (a student file stores no
+repository, when the repository is known; to its student version for a chapter converted with it) and ``{ref}`` an exercise's number. It clears every output, drops the ``nbval-check-output`` tags (a student file stores no
 outputs to compare; the claims cell still raises when a claim fails), and opens with a note whose
 Colab link points at the student file itself in the repository.
 
@@ -24,7 +24,12 @@ before the exercise asks for it), the passage is marked, inside one markdown cel
     <!-- answer: ex-xor-margin -->the passage<!-- /answer -->
 
 The book shows the passage (an HTML comment renders as nothing, in the book and in Jupyter alike);
-the student version replaces it with a note that the full chapter answers that exercise there.
+the student version replaces it with a note that the full chapter answers that exercise there. A
+line of code that prints an answer (a value of the package's implementation of it, which the
+chapter's figures need) ends with a comment naming the exercise, and the student version drops
+the line::
+
+    print(f"predicted: {xor.step_one_margin_gain(cfg):.3f}")   # answer: ex-xor-margin
 
 Command line (from the repository root; the repository URL is read from ``_config.yml`` and the
 chapter numbers from ``_toc.yml``)::
@@ -47,6 +52,7 @@ _FENCE = re.compile(r"^```\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>[^\n]*)\n(?P<opts>(
 _GATED = {"exercise-start", "exercise-end", "solution-start", "solution-end"}
 _ANSWER = re.compile(r"<!--\s*answer:\s*(?P<label>[\w-]+)\s*-->(?P<body>.*?)<!--\s*/answer\s*-->", re.S)
 _MARKER = re.compile(r"<!--\s*/?answer\b")
+_CODE_ANSWER = re.compile(r"#\s*answer:\s*(?P<label>[\w-]+)\s*$")
 
 
 def repository_url(config: str | pathlib.Path) -> str:
@@ -192,6 +198,17 @@ class _Rewriter:
         glued = m.start() > 0 and not m.string[m.start() - 1].isspace()   # "margin<!-- answer" needs a space
         return f"{' ' if glued else ''}*[The full chapter answers {self.exercises[label]} here.]*"
 
+    def code(self, source: str) -> str:
+        kept = []
+        for line in source.split("\n"):
+            m = _CODE_ANSWER.search(line)
+            if m and m.group("label") not in self.exercises:
+                raise ValueError(f"a code line's answer marker names {m.group('label')!r}, which is not an exercise "
+                                 f"label of this notebook; labels: {sorted(self.exercises)}")
+            if not m:
+                kept.append(line)
+        return "\n".join(kept)
+
     def markdown(self, source: str) -> str:
         source = _ANSWER.sub(self.answer, source)
         if _MARKER.search(source):
@@ -231,8 +248,9 @@ def student_version(notebook: nbformat.NotebookNode, colab_url: str | None = Non
     Raises
     ------
     ValueError
-        If the notebook has solution cells but no exercise cells, or an answer marker that is
-        unpaired or names no exercise of the notebook (a broken convention).
+        If the notebook has solution cells but no exercise cells, or an answer marker (in markdown
+        or on a code line) that is unpaired or names no exercise of the notebook (a broken
+        convention).
     """
     tags = [set(c.get("metadata", {}).get("tags", [])) for c in notebook.cells]
     if any("solution" in t for t in tags) and not any("exercise" in t for t in tags):
@@ -249,6 +267,7 @@ def student_version(notebook: nbformat.NotebookNode, colab_url: str | None = Non
             if not cell.source.strip():          # an exercise-end or solution marker, nothing else
                 continue
         if cell.cell_type == "code":
+            cell.source = rewriter.code(cell.source)
             cell.outputs = []
             cell.execution_count = None
         cell.metadata.pop("execution", None)
@@ -323,21 +342,23 @@ def write_student_versions(source: str | pathlib.Path, out: str | pathlib.Path,
                              f"{str(root)!r}") from None
         pages = {p.stem: f"{repository}/blob/main/{'' if base == '.' else base + '/'}{p.name}"
                  for p in sorted(folder.glob("*")) if p.suffix in (".md", ".ipynb")}
+        if link_folder is not None:
+            out_folder = link_folder.strip("/")
+        else:
+            try:
+                out_folder = out.resolve().relative_to(root).as_posix()
+            except ValueError:
+                raise ValueError(f"out must lie inside root for a Colab link (or give link_folder); {str(out)!r} "
+                                 f"is not inside {str(root)!r}") from None
+        for path in paths:   # a chapter links to the other chapters' student versions, not their solutions
+            pages[path.stem] = f"{repository}/blob/main/{out_folder}/{path.name}"
     written = []
     for path in paths:
         target = out / path.name
         colab = None
         if repository:
-            if link_folder is not None:
-                relative = f"{link_folder.strip('/')}/{path.name}"
-            else:
-                try:
-                    relative = target.resolve().relative_to(root).as_posix()
-                except ValueError:
-                    raise ValueError(f"out must lie inside root for a Colab link (or give link_folder); {str(out)!r} "
-                                     f"is not inside {str(root)!r}") from None
             colab = f"https://colab.research.google.com/github/{repository.removeprefix('https://github.com/')}" \
-                    f"/blob/main/{relative}"
+                    f"/blob/main/{out_folder}/{path.name}"
         nb = student_version(nbformat.read(path, as_version=4), colab, citations, titles,
                              (chapters or {}).get(path.stem), pages)
         nbformat.write(nb, target)
