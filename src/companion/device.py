@@ -67,7 +67,8 @@ def describe(device: str | torch.device | None = None) -> str:
     if dev.type == "cuda":
         name = torch.cuda.get_device_name(dev)
         return f"{dev} ({name}), torch {torch.__version__}"
-    return f"cpu ({torch.get_num_threads()} threads), torch {torch.__version__}"
+    threads = torch.get_num_threads()
+    return f"cpu ({threads} thread{'' if threads == 1 else 's'}), torch {torch.__version__}"
 
 
 def synchronize(device: torch.device) -> None:
