@@ -73,7 +73,10 @@ def test_uses_function_finds_the_package_implementation_however_it_is_wrapped():
     direct = eval("lambda n, eta: 1.0 * _target(n, eta)", namespace)
     through_module = eval("lambda n, eta: mod._target(n, eta)", namespace)
     nested = eval("lambda n, eta: (lambda: _target(n, eta))()", namespace)
-    for formula in (_target, functools.partial(_target), direct, through_module, nested):
+    namespace["pkg"] = type(math)("pkg")
+    namespace["pkg"].mod = namespace["mod"]
+    through_package = eval("lambda n, eta: pkg.mod._target(n, eta)", namespace)
+    for formula in (_target, functools.partial(_target), direct, through_module, nested, through_package):
         assert uses_function(formula, _target), formula
     _, problem = evaluate_formula(direct, [(40, 0.1)], "n, eta", refuse=[_target])
     assert not problem.correct and "_target, the package's implementation" in problem.message

@@ -8,8 +8,8 @@ judge at all.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import types
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -140,12 +140,16 @@ def uses_function(formula, target: Callable) -> bool:
         return False
     name = target.__name__
     for c in _code_objects(code):
-        for used in c.co_names:
-            value = namespace.get(used)
-            if value is target:
+        if any(namespace.get(used) is target for used in c.co_names):
+            return True
+        if name not in c.co_names:
+            continue
+        modules = [namespace.get(used) for used in c.co_names if isinstance(namespace.get(used), types.ModuleType)]
+        for _ in range(3):      # companion.attention.margin_threshold: follow attributes through modules
+            if any(getattr(module, name, None) is target for module in modules):
                 return True
-            if name in c.co_names and isinstance(value, types.ModuleType) and getattr(value, name, None) is target:
-                return True
+            modules = [getattr(module, used) for module in modules for used in c.co_names
+                       if isinstance(getattr(module, used, None), types.ModuleType)]
     return False
 
 
