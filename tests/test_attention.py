@@ -380,6 +380,10 @@ def test_step_one_accuracy_check_bad_input_before_measuring(monkeypatch):
     assert "write a function of (rho, n, d, eta)" in check.step_one_accuracy(None).message
     assert "must be a function of (rho, n, d, eta); got float" in check.step_one_accuracy(0.7).message
     assert "must return a finite number in [0, 1]; got 1.5" in check.step_one_accuracy(lambda rho, n, d, eta: 1.5).message
+    # the argument of Phi instead of Phi of it
+    z = lambda rho, n, d, eta: rho**2 * (n / 2) * (1 - 2 * eta) / sqrt(n * d)  # noqa: E731
+    assert "did you return the argument of Φ" in check.step_one_accuracy(z).message
+    assert "argument of Φ" not in check.step_one_accuracy(lambda rho, n, d, eta: "0.5").message
     assert "raised TypeError" in check.step_one_accuracy(lambda rho, n, d: 0.7).message
 
 
@@ -502,6 +506,7 @@ def test_margin_switches_are_where_the_solver_changes_pattern():
     (lambda n, eta: 2 / ((1 - eta) * n), "falls too fast as n grows"),
     (lambda n, eta: 0.2, "falls too slowly (or not at all) as n grows"),
     (lambda n, eta: sqrt(1 / ((1 - eta) * n)), "too small by a factor between 1.25 and 1.6 (√2 lies there), the same in every case"),
+    (lambda n, eta: sqrt(2 / ((1 - eta) * n)) * sqrt(6000), "is your threshold on ρ"),
 ])
 def test_margin_threshold_check_says_what_is_wrong(monkeypatch, formula, expected):
     monkeypatch.setattr(check, "_margin_thresholds", lambda: MARGIN_RECORDED)

@@ -124,6 +124,10 @@ def step_one_accuracy(formula: Callable | None, device=None) -> Feedback:
     values, problem = evaluate_formula(formula, [(rho, n, d, eta) for n, d, rho, eta in ACCURACY_CASES],
                                        "rho, n, d, eta", 0.0, 1.0, refuse=[attention.step_one_accuracy_prediction])
     if problem:
+        raw, _ = evaluate_formula(formula, [(rho, n, d, eta) for n, d, rho, eta in ACCURACY_CASES], "rho, n, d, eta")
+        if raw is not None and any(v < 0 or v > 1 for v in raw):     # finite numbers, but no accuracies
+            return Feedback(False, problem.message + " An accuracy lies in [0, 1]: did you return the argument of Φ, "
+                                                     "not Φ of it?")
         return problem
     measured = _step_one_measured(device)
     tol = [3 * se + _count_spread(*case) for case, (_, se) in zip(ACCURACY_CASES, measured)]
@@ -441,6 +445,9 @@ def margin_threshold_formula(formula: Callable | None) -> Feedback:
     low, high = THRESHOLD_BAND
     names = [f"n={n}, η={eta:g}" for n, eta in THRESHOLD_CASES]
     right, table, logs = _against_band(values, _margin_thresholds(), names, THRESHOLD_BAND)
+    if not right and np.ptp(logs) < 0.1 and abs(logs.mean() - np.log(np.sqrt(attention.BOOK.dim))) < np.log(1.25):
+        return Feedback(False, f"your values are about √d times the measured SNRs ({table}): is your threshold on ρ, "
+                               "the signal token's norm? The exercise asks for the SNR, ρ/√d.")
     if right:
         return Feedback(True, f"within {low:g} to {high:g} times the measured threshold in every case ({table}). The "
                               "signal token of a class costs ‖v‖² = 1/ρ² once; memorizing its (1 − η)n/2 clean "
