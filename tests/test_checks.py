@@ -1,12 +1,10 @@
 """The helpers every exercise check shares: reading a student's number and calling a student's formula."""
+import functools
 import math
 
 import numpy as np
 import pytest
 import torch
-
-import functools
-import math as _math_module
 
 from companion.checks import Feedback, evaluate_formula, factor_phrase, number, uses_function
 
@@ -37,6 +35,13 @@ def test_evaluate_formula_returns_floats_or_says_what_is_wrong():
         values, problem = evaluate_formula(formula, [(1, 2)], "a, b", 0.0, 1.0)
         assert values is None and isinstance(problem, Feedback) and not problem.correct
         assert words in problem.message, problem.message
+
+
+def test_evaluate_formula_adds_the_range_hint_to_a_number_out_of_range_only():
+    _, problem = evaluate_formula(lambda a, b: 1.5, [(1, 2)], "a, b", 0.0, 1.0, range_hint="Forgot Phi?")
+    assert problem.message.endswith("got 1.5 for (a, b) = (1, 2). Forgot Phi?"), problem.message
+    _, problem = evaluate_formula(lambda a, b: "x", [(1, 2)], "a, b", 0.0, 1.0, range_hint="Forgot Phi?")
+    assert "Forgot Phi?" not in problem.message
 
 
 def test_evaluate_formula_says_in_that_order_only_for_argument_errors():
@@ -86,6 +91,6 @@ def test_uses_function_lets_a_students_own_function_of_the_same_name_pass():
     own = {}
     exec("def _target(n, eta):\n    return (2 / n) ** 0.5\nformula = lambda n, eta: _target(n, eta)", own)
     assert not uses_function(own["formula"], _target)
-    assert not uses_function(lambda n, eta: _math_module.sqrt(2 / n), _target)
+    assert not uses_function(lambda n, eta: math.sqrt(2 / n), _target)
     values, problem = evaluate_formula(own["formula"], [(50, 0.1)], "n, eta", refuse=[_target])
     assert problem is None and values == [0.2]

@@ -127,14 +127,13 @@ def uses_function(formula, target: Callable) -> bool:
     -------
     bool
     """
-    seen = 0
-    while seen < 10 and (getattr(formula, "func", None) is not None or getattr(formula, "__func__", None) is not None):
+    for _ in range(10):         # unwrap partials and bound methods
         if formula is target:
             return True
-        formula = getattr(formula, "func", None) or getattr(formula, "__func__")
-        seen += 1
-    if formula is target:
-        return True
+        inner = getattr(formula, "func", None) or getattr(formula, "__func__", None)
+        if inner is None:
+            break
+        formula = inner
     code, namespace = getattr(formula, "__code__", None), getattr(formula, "__globals__", {})
     if code is None:
         return False
@@ -154,7 +153,8 @@ def uses_function(formula, target: Callable) -> bool:
 
 
 def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float = -np.inf,
-                     high: float = np.inf, refuse: Sequence[Callable] = ()) -> tuple[list[float] | None, Feedback | None]:
+                     high: float = np.inf, refuse: Sequence[Callable] = (),
+                     range_hint: str = "") -> tuple[list[float] | None, Feedback | None]:
     """Evaluate a student's formula on every case, or say what is wrong with it.
 
     Parameters
@@ -169,6 +169,9 @@ def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float
     refuse : sequence of callables
         The package's own implementations of the answer (:func:`uses_function`): a formula that
         calls one is not judged.
+    range_hint : str
+        Added to the message when a call returns a finite number outside [low, high] (what such a
+        value points to).
 
     Returns
     -------
@@ -197,7 +200,8 @@ def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float
                                          f"({signature}) = {args}.")
         if number(value) is None or not low <= number(value) <= high:
             where = "" if np.isinf(low) and np.isinf(high) else f" in [{low:g}, {high:g}]"
+            hint = f" {range_hint}" if range_hint and number(value) is not None else ""
             return None, Feedback(False, f"your formula must return a finite number{where}; got {value!r} for "
-                                         f"({signature}) = {args}.")
+                                         f"({signature}) = {args}.{hint}")
         values.append(number(value))
     return values, None

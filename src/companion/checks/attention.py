@@ -122,12 +122,10 @@ def step_one_accuracy(formula: Callable | None, device=None) -> Feedback:
     """
     from scipy.special import ndtri
     values, problem = evaluate_formula(formula, [(rho, n, d, eta) for n, d, rho, eta in ACCURACY_CASES],
-                                       "rho, n, d, eta", 0.0, 1.0, refuse=[attention.step_one_accuracy_prediction])
+                                       "rho, n, d, eta", 0.0, 1.0, refuse=[attention.step_one_accuracy_prediction],
+                                       range_hint="An accuracy lies in [0, 1]: did you return the argument of Φ, "
+                                                  "not Φ of it?")
     if problem:
-        raw, _ = evaluate_formula(formula, [(rho, n, d, eta) for n, d, rho, eta in ACCURACY_CASES], "rho, n, d, eta")
-        if raw is not None and any(v < 0 or v > 1 for v in raw):     # finite numbers, but no accuracies
-            return Feedback(False, problem.message + " An accuracy lies in [0, 1]: did you return the argument of Φ, "
-                                                     "not Φ of it?")
         return problem
     measured = _step_one_measured(device)
     tol = [3 * se + _count_spread(*case) for case, (_, se) in zip(ACCURACY_CASES, measured)]
