@@ -50,3 +50,74 @@ def test_a_claim_that_does_not_apply_to_a_seed_is_left_out_not_failed():
     report = claims.robustness_report(*claims.verdicts([c]), [1, 2, 3])
     assert "failed on 1 of 3 seeds [3]" in report and "does not apply to 1 seeds" in report
     assert "values 0.1 to 0.3" in report
+
+
+# --- the protocol every chapter follows: groups, verify, report ------------------------------------
+
+def _judge(values):
+    return [claims.PerSeed("accuracy", np.asarray(values, dtype=float), 0.8)]
+
+
+def _pooled(values):
+    share = float((np.asarray(values) >= 0.8).mean())
+    return [claims.PerSeed("share of seeds at 80%", np.array([share]), 0.5, worst="", pooled=True,
+                           detail=f"{len(values)} seeds")]
+
+
+def _run(seeds, device=None):
+    return (np.array([0.9 if s % 2 else 0.85 for s in seeds]),)
+
+
+GROUPS = {"main": claims.Group("main run", _judge, _run, min_seeds=3),
+          "pool": claims.Group("pooled", _pooled, _run, batch=4, min_seeds=4, pooled=True)}
+
+
+def test_verify_judges_every_group_on_its_input_and_report_prints_and_raises():
+    checked = claims.verify(GROUPS, main=np.array([0.9, 0.95, 0.85]), pool=np.array([0.9, 0.7, 0.9, 0.9]),
+                            unused=None)                               # an input for no group is not used
+    assert list(checked) == ["main run", "pooled"]
+    text = claims.report(checked)
+    assert text == "main run\n✓ accuracy (worst seed) ≥ 80%\npooled\n✓ share of seeds at 80% ≥ 50%"
+    assert "4 seeds" in claims.report(checked, measured=True) and "0.85" in claims.report(checked, measured=True)
+    failing = claims.verify(GROUPS, main=np.array([0.9, 0.5, 0.85]), pool=np.array([0.9, 0.7, 0.9, 0.9]))
+    with pytest.raises(claims.ClaimFailed, match=r"(?s)^main run\n✗ accuracy.*measured 0.5"):
+        claims.report(failing)
+    claims.report(failing, measured=True)                             # the measurements never raise
+
+
+def test_verify_refuses_a_missing_group_and_too_few_seeds():
+    with pytest.raises(ValueError, match=r"missing \['pool'\]"):
+        claims.verify(GROUPS, main=np.array([0.9, 0.9, 0.9]))
+    with pytest.raises(ValueError, match="'main run' must be judged on at least 3 seeds; got 2"):
+        claims.verify(GROUPS, main=np.array([0.9, 0.9]), pool=np.ones(4))
+    with pytest.raises(ValueError, match="groups must be a non-empty mapping"):
+        claims.verify({}, main=1)
+    with pytest.raises(TypeError, match="must return a non-empty list of PerSeed"):
+        claims.Group("bad", lambda x: [0.5], _run).judged(1)
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(batch=0), "batch must be None or an integer >= 1"),
+                                           (dict(min_seeds=0), "min_seeds must be an integer >= 1"),
+                                           (dict(batch=2, min_seeds=5, pooled=True), "batch must be at least min_seeds"),
+                                           (dict(title=""), "title must be a non-empty string")])
+def test_group_refuses_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        claims.Group(**{"title": "g", "judge": _judge, "run": _run, **kwargs})
+
+
+def test_per_seed_refuses_what_it_cannot_judge():
+    with pytest.raises(ValueError, match="a pooled claim has one value; got 2"):
+        claims.PerSeed("x", np.array([1.0, 2.0]), 0.5, pooled=True)
+    with pytest.raises(ValueError, match="values must be finite or NaN"):
+        claims.PerSeed("x", np.array([np.inf]), 0.5)
+    with pytest.raises(ValueError, match="values must be a non-empty 1-d array"):
+        claims.PerSeed("x", np.zeros((2, 2)), 0.5)
+    with pytest.raises(ValueError, match="relation must be one of"):
+        claims.PerSeed("x", np.ones(2), 0.5, relation="==")
+    with pytest.raises(ValueError, match="pooled over seeds"):
+        claims.verdicts(_pooled([0.9]))
+
+
+def test_a_pooled_claim_keeps_its_statement_and_detail():
+    (claim,) = claims.aggregate(_pooled([0.9, 0.1]))
+    assert claim.statement == "share of seeds at 80%" and claim.detail == "2 seeds" and claim.measured == 0.5

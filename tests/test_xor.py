@@ -47,14 +47,24 @@ def test_train_rejects_bad_options(kwargs, match):
         xor.train(cfg, seeds=[0], **kwargs)
 
 
-def test_unknown_scale():
+def test_unknown_scale_is_refused_with_the_allowed_ones():
+    with pytest.raises(ValueError, match=r"scale must be one of \['book', 'paper', 'theorem'\]; got 'galaxy'"):
+        xor.config_for("galaxy")
     with pytest.raises(ValueError, match="scale must be one of"):
-        xor.config_for("paper")
+        xor.claim_groups("galaxy")
     assert xor.config_for("book") == xor.BOOK and xor.config_for("theorem") == xor.THEOREM
+    assert xor.config_for("paper") == xor.PAPER
+
+
+def test_the_paper_scale_runs():
+    # meant for a GPU; here two steps of one seed at its full sizes (n = 2,000, m = 1,000, p = 10^21)
+    res = xor.train(xor.PAPER.replace(steps=2), seeds=[0], device="cpu", record=[0, 1, 2])
+    assert res.train_out.shape == (1, 3, xor.PAPER.n) and np.isfinite(res.train_loss).all()
+    assert res.train_acc[0, 1] == 1.0 and res.test_acc[0, 1] < 0.75          # step 1 memorizes, as at the theorem scale
 
 
 def test_scales_say_what_they_are():
-    for cfg in (xor.THEOREM,):
+    for cfg in (xor.THEOREM, xor.PAPER):
         ratios = xor.theory_conditions(cfg)
         assert ratios["dimension"] >= 10 and ratios["signal"] >= 10      # inside the conditions, ratios >= 10
     assert max(xor.theory_conditions(xor.BOOK).values()) < 1              # the book scale is outside both
@@ -159,7 +169,7 @@ def test_cluster_counts_and_accuracies_match_the_explicit_draws():
     np.testing.assert_array_equal(counts["flipped"], np.bincount(s.cluster[s.flipped].numpy(), minlength=4))
     res = xor.train(SMALL, seeds=[5], device="cpu", record=[0, 1, 20])
     per_cluster = xor.cluster_accuracy(res, 20)[0]
-    _, _, test_clusters = xor._draw_clusters(SMALL, 5)
+    _, _, test_clusters = xor.draw_clusters(SMALL, 5)
     weights = np.bincount(test_clusters, minlength=4) / SMALL.n_test
     assert float((per_cluster * weights).sum()) == pytest.approx(res.at(20)["test_acc"][0])
 
@@ -185,7 +195,7 @@ def test_claims_refuse_an_interrupted_run(monkeypatch):
         res = xor.train(SMALL, seeds=[0, 1, 2], record=list(range(21)))
     assert res.interrupted and res.interrupted_at == 5 and res.steps[-1] == 5
     with pytest.raises(engine.IncompleteRunError, match="XOR claims cannot judge an interrupted run"):
-        xor.claims(res, xor.Expectations(harmful_until=1, small_init=True))
+        xor.per_seed_claims(res, xor.Expectations(harmful_until=1, small_init=True))
 
 
 def _fake_result(seeds=3, **changes):
@@ -219,8 +229,12 @@ def _fake_result(seeds=3, **changes):
 EXPECT = xor.Expectations(harmful_until=10, small_init=True, benign_by=12)
 
 
+def _claims(result, expect=EXPECT):
+    return claims.aggregate(xor.per_seed_claims(result, expect))
+
+
 def _failed(result, expect=EXPECT):
-    return [c.statement for c in xor.claims(result, expect) if not c.holds]
+    return [c.statement for c in _claims(result, expect) if not c.holds]
 
 
 def _with(result, name, index, value):
@@ -248,7 +262,7 @@ def test_each_claim_fails_when_its_quantity_is_off(name, index, value, fails):
     failed = _failed(_with(_fake_result(), name, index, value))
     assert any(f.startswith(fails) for f in failed), failed
     with pytest.raises(claims.ClaimFailed):
-        claims.require(xor.claims(_with(_fake_result(), name, index, value), EXPECT))
+        claims.require(_claims(_with(_fake_result(), name, index, value)))
 
 
 def test_the_hebbian_claim_tests_the_network_or_its_change():
@@ -267,31 +281,62 @@ def test_noisy_accuracy_follows_the_formula():
     assert xor.noisy_test_accuracy(np.array([1.0, 0.5, 0.0]), 0.1) == pytest.approx([0.9, 0.5, 0.1])
     with pytest.raises(ValueError, match="noise_rate"):
         xor.noisy_test_accuracy(1.0, 0.5)
+    with pytest.raises(ValueError, match=r"clean_accuracy must be an accuracy in \[0, 1\].*1.7"):
+        xor.noisy_test_accuracy(1.7, 0.1)
+    with pytest.raises(ValueError, match="clean_accuracy must hold real numbers"):
+        xor.noisy_test_accuracy("0.9", 0.1)
+
+
+def test_first_step_reaching_checks_its_arrays():
+    steps, acc = np.array([0, 1, 5, 10]), np.array([[0.5, 0.6, 0.96, 0.99], [0.5, 0.5, 0.5, 0.5]])
+    np.testing.assert_array_equal(xor.first_step_reaching(steps, acc, 0.95), [5.0, np.nan])
+    with pytest.raises(ValueError, match=r"accuracy must have one value per recorded step .*\(3\); got shape \(2, 4\)"):
+        xor.first_step_reaching(steps[:3], acc, 0.95)
+    with pytest.raises(ValueError, match="steps must be a non-empty increasing"):
+        xor.first_step_reaching(steps[::-1], acc, 0.95)
+    with pytest.raises(ValueError, match=r"level must be in \[0, 1\]"):
+        xor.first_step_reaching(steps, acc, 95)
 
 
 def test_claims_refuse_what_they_cannot_judge():
-    with pytest.raises(ValueError, match="at least 3 seeds"):
-        xor.claims(_fake_result(seeds=2), EXPECT)
+    with pytest.raises(ValueError, match="'main run \\(book scale\\)' must be judged on at least 3 seeds; got 2"):
+        xor.claim_groups("book")["main"].judged(_fake_result(seeds=2))
     with pytest.raises(ValueError, match="every step from 0 to harmful_until=20"):
-        xor.claims(_fake_result(), xor.Expectations(harmful_until=20, small_init=True))
+        _claims(_fake_result(), xor.Expectations(harmful_until=20, small_init=True))
     with pytest.raises(ValueError, match="flipped label"):
-        xor.claims(_fake_result(n_flipped=np.array([3, 0, 3])), EXPECT)
+        _claims(_fake_result(n_flipped=np.array([3, 0, 3])))
     with pytest.raises(engine.IncompleteRunError):
-        xor.claims(_fake_result(interrupted_at=7), EXPECT)
+        _claims(_fake_result(interrupted_at=7))
     with pytest.raises(ValueError, match="expect must be"):
-        xor.claims(_fake_result(), 10)
+        _claims(_fake_result(), 10)
+    with pytest.raises(ValueError, match="result must be an XORResult"):
+        _claims({"test_acc": 1.0})
+
+
+def test_claim_groups_follow_the_scale():
+    book, theorem = xor.claim_groups("book"), xor.claim_groups("theorem")
+    assert list(book) == ["main", "fast_start", "theorem"] and list(theorem) == ["main", "fast_start"]
+    assert book["main"].title == "main run (book scale)" and theorem["main"].title == "main run (theorem scale)"
+    assert xor.claim_groups("paper")["main"].title == "main run (paper scale)"
+    # each group judges with its own configuration's expectations: the book's harmful phase is ten steps
+    statements = [c.statement for c in book["main"].judged(_fake_result())]
+    assert "every recorded step from 1 to 10: clean test accuracy" in statements
+    assert not any(s.startswith("every recorded step from 1 to 10") for s in
+                   [c.statement for c in book["theorem"].judged(_fake_result())])
+    with pytest.raises(ValueError, match=r"missing \['theorem'\]"):
+        claims.verify(book, main=_fake_result(), fast_start=_fake_result())
 
 
 def test_claims_table_is_machine_independent():
-    a = claims.table(xor.claims(_fake_result(), EXPECT))
-    b = claims.table(xor.claims(_with(_fake_result(), "test_acc", (0, -1), 0.97), EXPECT))
+    a = claims.table(_claims(_fake_result()))
+    b = claims.table(_claims(_with(_fake_result(), "test_acc", (0, -1), 0.97)))
     assert a == b and "✓" in a and "≥ 95%" in a and "0.97" not in a
-    assert "0.97" in claims.measurements(xor.claims(_with(_fake_result(), "test_acc", (0, -1), 0.97), EXPECT))
+    assert "0.97" in claims.measurements(_claims(_with(_fake_result(), "test_acc", (0, -1), 0.97)))
 
 
 def test_seed_verdicts_agree_with_the_claims():
     bad = _with(_fake_result(), "test_acc", (1, 1), 0.7)
-    statements, values, holds = xor.seed_verdicts(bad, EXPECT)
+    statements, values, holds = claims.verdicts(xor.per_seed_claims(bad, EXPECT))
     assert values.shape == holds.shape == (3, len(statements))
     j = statements.index("step 1: clean test accuracy")
     assert holds[:, j].tolist() == [True, False, True] and values[1, j] == 0.7
@@ -487,7 +532,18 @@ def test_margin_check_reports_each_case_without_the_target():
     low, within = verdict.message.count("too low"), verdict.message.count("within tolerance")
     assert low + within == len(check.MARGIN_CASES) and low >= 2 and "too high" not in verdict.message
     for n, p, s, a in check.MARGIN_CASES:
-        assert f"{check._margin_measurement(n, p, s, a, None)[0]:.4g}" not in verdict.message
+        assert f"{check.margin_measurement(n, p, s, a)[0]:.4g}" not in verdict.message
+
+
+def test_margin_check_judges_the_measurements_it_is_given():
+    # measurements passed in (here: the expectation itself, with a 1% standard error) are what it judges
+    exact = [(xor.step_one_margin_gain(check.EXERCISE.replace(n=n, dim=p, signal=s, step_size=a)), 0.01 * 1)
+             for n, p, s, a in check.MARGIN_CASES]
+    assert check.step_one_margin(_right_margin, measured=exact).correct
+    shifted = [(m * 1.2, se) for m, se in exact]
+    assert not check.step_one_margin(_right_margin, measured=shifted).correct
+    with pytest.raises(ValueError, match="measured must hold a \\(mean, standard error\\) pair for each of the 5"):
+        check.step_one_margin(_right_margin, measured=exact[:2])
 
 
 @pytest.fixture(scope="module")
@@ -545,9 +601,8 @@ def _fake_delay(omega, steps, seeds, device):
     (float("nan"), 3e-4, "init_scale must be a number"), (3e-4, "soon", "predicted must be a number"),
     (3e-4, np.array("3e-4"), "predicted must be a number"),
 ])
-def test_delay_check_reads_its_inputs_before_running(monkeypatch, omega, predicted, expected):
-    monkeypatch.setattr(check, "_delay_accuracies", lambda *args: pytest.fail("the check trained on a placeholder"))
-    verdict = check.delay(omega, predicted)
+def test_delay_check_reads_its_inputs_before_running(omega, predicted, expected):
+    verdict = check.delay(omega, predicted, measure=lambda *args: pytest.fail("the check trained on a placeholder"))
     assert not verdict.correct and expected in verdict.message, verdict.message
 
 
@@ -555,16 +610,14 @@ def test_delay_check_reads_its_inputs_before_running(monkeypatch, omega, predict
     (1e-4, "too small: at ω = 0.0001"), (5e-4, "not the smallest ω that gives one: at ω/1.5 = 0.000333"),
     (2e-3, "still harmful at step 300"), (1e-2, "step 1 no longer fits every training label"),
 ])
-def test_delay_check_names_the_failed_condition(monkeypatch, omega, expected):
-    monkeypatch.setattr(check, "_delay_accuracies", _fake_delay)
-    verdict = check.delay(omega, 3e-4)
+def test_delay_check_names_the_failed_condition(omega, expected):
+    verdict = check.delay(omega, 3e-4, measure=_fake_delay)
     assert not verdict.correct and expected in verdict.message, verdict.message
     assert "threshold" not in verdict.message and "3.0e-04" not in verdict.message    # the target stays hidden
 
 
-def test_delay_check_accepts_the_smallest_scale_and_shows_the_threshold(monkeypatch):
-    monkeypatch.setattr(check, "_delay_accuracies", _fake_delay)
-    verdict = check.delay(torch.tensor(3.5e-4), torch.tensor(2e-4))
+def test_delay_check_accepts_the_smallest_scale_and_shows_the_threshold():
+    verdict = check.delay(torch.tensor(3.5e-4), torch.tensor(2e-4), measure=_fake_delay)
     assert verdict.correct, verdict.message
     assert "Measured threshold (bisection): ω ≈ 3.0e-04" in verdict.message and "0.67 times it" in verdict.message
 

@@ -1,21 +1,34 @@
-"""A paper's headline claims turned into checks with explicit thresholds.
+"""A paper's headline claims turned into checks with explicit thresholds: one protocol for every chapter.
 
-A :class:`Claim` holds a statement, the measured value, a threshold and the direction of the
-comparison. Chapters build their claims from a run (for example :func:`companion.xor.claims`);
-the notebooks' "What we verified" cell prints :func:`table` (verdicts and thresholds only, so the
-text is identical on every machine and nbval can compare it), prints :func:`measurements` in a
-separate, uncompared cell, and calls :func:`require`, which raises when any claim fails.
+A chapter computes each claim once, on every seed of a run, as a :class:`PerSeed` (the value per
+seed, the threshold, the direction of the comparison). Its claims come in groups, and each
+chapter's ``claims`` module exposes them the same way: ``claim_groups(scale)`` returns a mapping of
+keys to :class:`Group` objects, each with a title, the function that judges its inputs (returning
+a list of :class:`PerSeed`) and the function that makes those inputs for given seeds (the runs of
+the chapter, used by :mod:`companion.robustness` to judge fresh seeds).
+
+Every notebook's "What we verified" cell is written the same way::
+
+    checked = claims.verify(xor.claim_groups(scale), main=result, fast_start=fast, theorem=theorem)
+    print(claims.report(checked))           # verdicts and thresholds; raises when a claim fails
+
+:func:`verify` judges each group on the notebook's own runs and turns each :class:`PerSeed` into
+a :class:`Claim` judged on its worst seed (:func:`aggregate`); :func:`report` prints one table per
+group (verdicts and thresholds only, so the text is identical on every machine and nbval can
+compare it) and raises :class:`ClaimFailed` when any claim fails, so that a failed claim fails
+the tests even in a notebook saved without outputs. A second, uncompared cell prints the exact
+values, ``print(claims.report(checked, measured=True))``.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["Claim", "PerSeed", "ClaimFailed", "table", "measurements", "require", "aggregate", "verdicts",
-           "robustness_report"]
+__all__ = ["Claim", "PerSeed", "Group", "ClaimFailed", "table", "measurements", "require", "aggregate", "verdicts",
+           "verify", "report", "robustness_report"]
 
 _RELATIONS = {">=": "≥", "<=": "≤"}
 
@@ -78,15 +91,23 @@ class PerSeed:
     Attributes
     ----------
     statement : str
-    values : ndarray, shape (S,)
+    values : ndarray, shape (S,) or (1,)
         Each seed's value (already the worst over steps, where the claim spans steps); NaN where
         the claim does not apply to a seed (for instance a claim about flipped labels on a seed
-        without any), which then counts as holding there.
+        without any), which then counts as holding there. A pooled claim has one value for all
+        the seeds of its run.
     threshold : float
     relation : {">=", "<="}
     percent : bool
     worst : str
-        How the seeds are combined, for the statement: "worst seed", "best seed", ...
+        How the seeds are combined, added to the statement in brackets: "worst seed", "best
+        seed", ...; "" adds nothing.
+    pooled : bool
+        True for a claim about all the seeds of a run together (a share of seeds, a median, a
+        count pooled over seeds): its one value is judged once per run, not seed by seed.
+    detail : str
+        What the uncompared measurements cell shows beside the value (default: the value of every
+        seed).
     """
 
     statement: str
@@ -95,6 +116,25 @@ class PerSeed:
     relation: str = ">="
     percent: bool = True
     worst: str = "worst seed"
+    pooled: bool = False
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.relation not in _RELATIONS:
+            raise ValueError(f"relation must be one of {sorted(_RELATIONS)}; got {self.relation!r}")
+        v = np.asarray(self.values, dtype=float)
+        if v.ndim != 1 or v.size == 0:
+            raise ValueError(f"values must be a non-empty 1-d array (one value per seed); got shape {v.shape} for "
+                             f"{self.statement!r}")
+        if self.pooled and v.size != 1:
+            raise ValueError(f"a pooled claim has one value; got {v.size} for {self.statement!r}")
+        if np.isinf(v).any():
+            raise ValueError(f"values must be finite or NaN (not applicable); got {v.tolist()} for {self.statement!r}")
+
+    @property
+    def title(self) -> str:
+        """The statement with how the seeds are combined, as the notebooks print it."""
+        return f"{self.statement} ({self.worst})" if self.worst else self.statement
 
     def holds(self) -> np.ndarray:
         """Whether the claim holds on each seed, shape (S,)."""
@@ -119,8 +159,8 @@ def aggregate(per_seed: Sequence[PerSeed]) -> list[Claim]:
         if np.isnan(v).all():
             raise ValueError(f"the claim {c.statement!r} applies to none of the seeds (every value is NaN)")
         worst = np.nanmin(v) if c.relation == ">=" else np.nanmax(v)
-        out.append(Claim(f"{c.statement} ({c.worst})", float(worst), c.threshold, c.relation, percent=c.percent,
-                         detail="per seed: " + ", ".join("n/a" if np.isnan(x) else f"{x:.4f}" for x in v)))
+        detail = c.detail or "per seed: " + ", ".join("n/a" if np.isnan(x) else f"{x:.4f}" for x in v)
+        out.append(Claim(c.title, float(worst), c.threshold, c.relation, percent=c.percent, detail=detail))
     return out
 
 
@@ -137,6 +177,12 @@ def verdicts(per_seed: Sequence[PerSeed]) -> tuple[list[str], np.ndarray, np.nda
     values : ndarray, shape (S, number of claims)
     holds : ndarray of bool, shape (S, number of claims)
     """
+    pooled = [c.statement for c in per_seed if c.pooled]
+    if pooled:
+        raise ValueError(f"verdicts judges claims seed by seed; these are pooled over seeds: {pooled}")
+    sizes = {len(np.asarray(c.values)) for c in per_seed}
+    if len(sizes) != 1:
+        raise ValueError(f"every claim must have one value per seed of the same run; got lengths {sorted(sizes)}")
     return ([c.statement for c in per_seed], np.stack([np.asarray(c.values, dtype=float) for c in per_seed], axis=1),
             np.stack([c.holds() for c in per_seed], axis=1))
 
@@ -217,3 +263,131 @@ def require(claims: Sequence[Claim]) -> None:
     if failed:
         raise ClaimFailed("claims that failed on this run:\n" + "\n".join(
             f"{c.line()} (measured {c.measured:.6g})" for c in failed))
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of a chapter's claims: how it is judged, and the runs it is judged on.
+
+    Attributes
+    ----------
+    title : str
+        The heading the "What we verified" cell prints above the group.
+    judge : callable
+        ``judge(*inputs) -> list of PerSeed``: the group's claims on the chapter's runs.
+    run : callable
+        ``run(seeds, device=None) -> tuple``: the runs behind the group for the given seeds, exactly
+        as the chapter makes them; ``judge(*run(seeds))`` judges fresh seeds
+        (:mod:`companion.robustness`). A module-level function or a :func:`functools.partial` of one,
+        so that it can be sent to another process.
+    batch : int or None
+        How many seeds one run takes when fresh seeds are judged: per-seed claims are judged in
+        runs of this many seeds (memory and parallelism; the verdicts do not depend on it, apart
+        from pooled claims); None runs all the seeds at once.
+    min_seeds : int
+        The fewest seeds one run may have (a claim pooled over seeds needs its pool; the worst of
+        fewer than three seeds says little).
+    pooled : bool
+        True when some claims of the group are pooled over the seeds of a run: fresh seeds are then
+        judged in runs of exactly ``batch`` seeds, and a remainder is left out.
+    notes : callable, optional
+        ``notes(*inputs) -> list of str``: what a robustness check reports beside the verdicts about
+        a run (for example the seeds ranked by a quantity the chapter suspects behind a failure).
+    """
+
+    title: str
+    judge: Callable[..., list]
+    run: Callable[..., tuple]
+    batch: int | None = 10
+    min_seeds: int = 1
+    pooled: bool = False
+    notes: Callable[..., list] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.title, str) or not self.title:
+            raise ValueError(f"title must be a non-empty string; got {self.title!r}")
+        if not callable(self.judge) or not callable(self.run) or not (self.notes is None or callable(self.notes)):
+            raise ValueError(f"judge, run and notes must be callable (group {self.title!r})")
+        if self.batch is not None and (isinstance(self.batch, bool) or not isinstance(self.batch, int)
+                                       or self.batch < 1):
+            raise ValueError(f"batch must be None or an integer >= 1; got {self.batch!r}")
+        if isinstance(self.min_seeds, bool) or not isinstance(self.min_seeds, int) or self.min_seeds < 1:
+            raise ValueError(f"min_seeds must be an integer >= 1; got {self.min_seeds!r}")
+        if self.pooled and self.batch is not None and self.batch < self.min_seeds:
+            raise ValueError(f"batch must be at least min_seeds={self.min_seeds} for a pooled group; got {self.batch}")
+
+    def judged(self, inputs) -> list:
+        """``judge(*inputs)`` (a tuple of inputs, or one input), after checking that the runs hold at
+        least ``min_seeds`` seeds.
+
+        Returns
+        -------
+        list of PerSeed
+        """
+        per_seed = list(self.judge(*(inputs if isinstance(inputs, tuple) else (inputs,))))
+        if not per_seed or not all(isinstance(c, PerSeed) for c in per_seed):
+            raise TypeError(f"the judge of {self.title!r} must return a non-empty list of PerSeed")
+        seeds = {len(np.asarray(c.values)) for c in per_seed if not c.pooled}
+        if seeds and min(seeds) < self.min_seeds:
+            raise ValueError(f"{self.title!r} must be judged on at least {self.min_seeds} seeds; got {min(seeds)}")
+        return per_seed
+
+
+def verify(groups: Mapping[str, Group], **inputs) -> dict[str, list[Claim]]:
+    """Judge every group of a chapter on the notebook's runs, each claim on its worst seed.
+
+    Parameters
+    ----------
+    groups : mapping of str to Group
+        The chapter's ``claim_groups(scale)``.
+    **inputs
+        For each key of ``groups``, what its judge takes: one run, or a tuple of them. Inputs for
+        keys that ``groups`` does not hold at this scale are not used.
+
+    Returns
+    -------
+    dict of str to list of Claim
+        Keyed by the groups' titles, in the order of ``groups``.
+
+    Raises
+    ------
+    ValueError
+        When a group has no input.
+    """
+    if not isinstance(groups, Mapping) or not groups or not all(isinstance(g, Group) for g in groups.values()):
+        raise ValueError("groups must be a non-empty mapping of keys to claims.Group (a chapter's claim_groups(scale))")
+    missing = [key for key in groups if key not in inputs]
+    if missing:
+        raise ValueError(f"verify needs the runs of every group; missing {missing} (groups: {list(groups)})")
+    return {group.title: aggregate(group.judged(inputs[key])) for key, group in groups.items()}
+
+
+def report(checked: Mapping[str, Sequence[Claim]], measured: bool = False) -> str:
+    """Each group's title and claims, as the "What we verified" cells print them.
+
+    Parameters
+    ----------
+    checked : mapping of str to sequence of Claim
+        What :func:`verify` returned.
+    measured : bool
+        False: verdicts and thresholds only (:func:`table`, identical on every machine), and every
+        claim must hold. True: the exact measurements (:func:`measurements`).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ClaimFailed
+        With ``measured=False``, when a claim does not hold; the message holds the whole report and
+        then the failed claims with their measured values.
+    """
+    text = "\n".join(f"{title}\n{measurements(verified) if measured else table(verified)}"
+                     for title, verified in checked.items())
+    if not measured:
+        try:
+            require([c for verified in checked.values() for c in verified])
+        except ClaimFailed as failed:
+            raise ClaimFailed(f"{text}\n\n{failed}") from None
+    return text

@@ -220,7 +220,8 @@ def require_complete(result, what: str = "this result") -> None:
     Parameters
     ----------
     result : object with ``interrupted`` (bool) and ``interrupted_at`` (int or None)
-        A :class:`Run` or a chapter's result built from one.
+        A :class:`Run`, a chapter's result built from one, or a :class:`companion.runs.SeedRuns`
+        (whose ``unit`` attribute names what ``interrupted_at`` counts; steps by default).
     what : str
         What refuses the result, for the message (e.g. "the XOR claims").
 
@@ -231,10 +232,11 @@ def require_complete(result, what: str = "this result") -> None:
     if getattr(result, "interrupted", False):
         at = getattr(result, "interrupted_at", None)
         planned = getattr(result, "planned_steps", None)
+        unit = getattr(result, "unit", "step")
         raise IncompleteRunError(
-            f"{what} cannot judge an interrupted run: it stopped at step {at}"
+            f"{what} cannot judge an interrupted run: it stopped at {unit} {at}"
             + (f" of {planned}" if planned is not None else "")
-            + ", so its last recorded step is not the end of training. Rerun the training cell to the end.")
+            + f", so its last recorded {unit} is not the end of the run. Rerun the cell to the end.")
 
 
 def record_steps(steps: int, count: int = 40) -> np.ndarray:

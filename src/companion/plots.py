@@ -1,9 +1,17 @@
-"""The book's figure style and the drawing pieces the chapters share.
+"""The book's figure style, its one figure helper, and the drawing pieces the chapters share.
 
 Every figure function returns a :class:`matplotlib.figure.Figure` and shows nothing itself; the
-notebook cell that calls it displays it. The book's style (:data:`STYLE`) is applied inside each
-figure function through :func:`style` (a ``matplotlib.rc_context``); importing this module changes no
-global setting. A notebook cell that draws its own figure uses ``with plots.style(): ...``.
+notebook cell that calls it displays it. A chapter's figure function is written as::
+
+    @plots.styled                                    # the book's style while it draws
+    def figure_something(result):
+        fig, axes = plots.subplots(1, 2, height=3.4)  # panels at the book's width
+        ...
+        return plots.finish(fig)                      # the layout, then the figure
+
+The book's style (:data:`STYLE`) is applied through :func:`style` (a ``matplotlib.rc_context``);
+importing this module changes no global setting. A notebook cell that draws its own figure uses
+``with plots.style(): ...``.
 
 Figures are sized for the book's text column (about 7.5 inches wide at 100 dpi) with 11-point
 text, so that no text shrinks below about 9 points on the page; panels that would be narrower than
@@ -18,8 +26,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["STYLE", "COLORS", "WIDTH", "style", "styled", "band", "accuracy_curves", "draw_accuracy", "heatmap",
-           "corner_marks"]
+__all__ = ["STYLE", "COLORS", "WIDTH", "style", "styled", "subplots", "figure", "finish", "band", "accuracy_curves",
+           "draw_accuracy", "heatmap", "corner_marks"]
 
 STYLE = {
     "figure.dpi": 100, "savefig.dpi": 100, "font.size": 11, "axes.titlesize": 11,
@@ -59,6 +67,50 @@ def styled(draw):
         with style():
             return draw(*args, **kwargs)
     return wrapper
+
+
+def subplots(rows: int = 1, cols: int = 1, height: float = 3.4, width: float = 1.0, **kwargs):
+    """``plt.subplots`` for a figure ``width`` times the book's text column wide (:data:`WIDTH`).
+
+    Parameters
+    ----------
+    rows, cols : int
+    height : float
+        In inches.
+    width : float
+        A share of the column (1: the whole width).
+    **kwargs
+        Passed to :func:`matplotlib.pyplot.subplots` (``squeeze``, ``sharey``, ``gridspec_kw``, ...).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : matplotlib.axes.Axes or ndarray of them
+    """
+    return plt.subplots(rows, cols, figsize=(WIDTH * width, height), **kwargs)
+
+
+def figure(height: float, width: float = 1.0):
+    """An empty figure ``width`` times the book's column wide, for layouts built with ``add_gridspec``.
+
+    Parameters
+    ----------
+    height : float
+        In inches.
+    width : float
+        A share of the column.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    return plt.figure(figsize=(WIDTH * width, height))
+
+
+def finish(fig, **layout):
+    """Lay the figure out (``tight_layout`` with ``layout``'s arguments) and return it."""
+    fig.tight_layout(**layout)
+    return fig
 
 
 def band(ax, steps, values, color, label, lw=1.8, ls="-", marker=None):
@@ -137,12 +189,11 @@ def accuracy_curves(result, title: str | None = None, benign_level: float = 0.95
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
+    fig, ax = subplots(height=3.8)
     draw_accuracy(ax, result, benign_level=benign_level)
     seeds = result.train_acc.shape[0]
     ax.set_title(title or f"accuracy against step: mean over {seeds} seed(s), band = min to max")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def heatmap(ax, values, row_labels, col_labels, vmin=0.5, vmax=1.0, fmt="{:.0f}", scale=100.0, marks=None,

@@ -6,7 +6,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["integer", "positive", "fraction", "choice", "seeds", "axes"]
+__all__ = ["integer", "positive", "fraction", "choice", "seeds", "axes", "array", "labels"]
 
 _REAL = (int, float, np.integer, np.floating)
 
@@ -69,3 +69,61 @@ def axes(values: Mapping[str, Sequence], checks: Mapping[str, Callable]) -> dict
             raise ValueError(f"axes[{name!r}] must hold at least one value")
         out[name] = vals
     return out
+
+
+def array(name: str, value, ndim: int | None = None, nan: bool = False) -> np.ndarray:
+    """Real numbers (a number, a sequence, a NumPy array or a torch tensor) as a float64 NumPy array.
+
+    Parameters
+    ----------
+    name : str
+    value : array-like
+    ndim : int, optional
+        The number of dimensions it must have.
+    nan : bool
+        Allow NaN (a value that does not apply); infinities are refused either way.
+
+    Returns
+    -------
+    ndarray of float64
+    """
+    if hasattr(value, "detach"):                     # a torch tensor, on any device
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value)
+    except Exception as error:                       # a ragged list: say which argument
+        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}") from error
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold real numbers; got an array of {arr.dtype} ({value!r:.80})")
+    arr = arr.astype(np.float64)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension{'s' if ndim != 1 else ''}; got shape {arr.shape}")
+    bad = np.isinf(arr) if nan else ~np.isfinite(arr)
+    if bad.any():
+        raise ValueError(f"{name} must hold finite numbers{' (or NaN)' if nan else ''}; got "
+                         f"{arr[bad].ravel()[:3].tolist()} among its values")
+    return arr
+
+
+def labels(name: str, value, count: int | None = None) -> np.ndarray:
+    """Binary labels in {-1, +1} (a sequence, a NumPy array or a torch tensor), as a 1-d float64 array.
+
+    Parameters
+    ----------
+    name : str
+    value : array-like
+    count : int, optional
+        How many labels there must be (one per input).
+
+    Returns
+    -------
+    ndarray of float64, shape (count,)
+    """
+    y = array(name, value).reshape(-1)
+    if count is not None and y.size != count:
+        raise ValueError(f"{name} must hold one label per input ({count}); got {y.size}")
+    wrong = sorted(set(y[(y != 1) & (y != -1)].tolist()))
+    if wrong:
+        shown = ", ".join(f"{v:g}" for v in wrong[:5]) + (", ..." if len(wrong) > 5 else "")
+        raise ValueError(f"{name} must hold labels in {{-1, +1}}; got the values {shown}")
+    return y

@@ -1,5 +1,9 @@
-"""Exercise checks: one module per chapter (``companion.checks.xor``, ...), each importing only its
-chapter's module and the shared ones.
+"""Exercise checks: what every chapter's checks share, and the names the notebooks import them by.
+
+Each chapter's checks live beside it, in ``companion.<chapter>.checks`` (and what they compare
+answers with in ``companion.<chapter>.references``); ``companion.checks.xor``, ``...attention``,
+``...kernels`` and ``...privacy`` are those modules under the name the notebooks use
+(``from companion.checks import xor as check``).
 
 A check takes the student's answer and returns a :class:`Feedback`, whose ``correct`` says whether
 the answer is right and whose message says what is wrong and where to look. A check never raises on
@@ -8,13 +12,15 @@ judge at all.
 """
 from __future__ import annotations
 
+import sys
 import types
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+import torch
 
-__all__ = ["Feedback", "number", "is_number", "evaluate_formula", "factor_phrase", "uses_function"]
+__all__ = ["Feedback", "number", "is_number", "as_array", "short", "evaluate_formula", "factor_phrase", "uses_function"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,40 @@ def number(x) -> float | None:
 def is_number(x) -> bool:
     """Whether ``x`` is one finite real number (:func:`number`)."""
     return number(x) is not None
+
+
+def short(value) -> str:
+    """``repr(value)``, cut to 60 characters, for a message about an answer."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def as_array(value, name: str) -> tuple[torch.Tensor | None, str | None]:
+    """A student's array answer as a float64 CPU tensor, or None and a sentence saying why it is not an
+    array of real numbers (a check reports, never raises, on a wrong answer).
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The answer's name, for the sentence.
+
+    Returns
+    -------
+    tensor : torch.Tensor or None
+    problem : str or None
+    """
+    if torch.is_tensor(value):
+        if value.is_complex():
+            return None, f"{name} must be real; got a complex tensor."
+        return value.detach().cpu().double(), None
+    try:
+        if np.iscomplexobj(value):
+            return None, f"{name} must be real; got complex numbers."
+        return torch.from_numpy(np.array(value, dtype=np.float64)), None
+    except Exception:                                     # a string, a ragged list, ...: report, never raise
+        return None, f"{name} must be an array of numbers (a tensor or a NumPy array); got {type(value).__name__} " \
+                     f"{short(value)}."
 
 
 FACTOR_BINS = ((1.25, "by less than 25%"), (1.6, "by a factor between 1.25 and 1.6 (√2 lies there)"),
@@ -152,6 +192,15 @@ def uses_function(formula, target: Callable) -> bool:
     return False
 
 
+def _public_name(target: Callable) -> str:
+    """``companion.xor.step_one_margin_gain`` rather than ``companion.xor.theory.step_one_margin_gain``: the name
+    under which a chapter's package exports ``target``, when it does."""
+    package = target.__module__.rpartition(".")[0]
+    if getattr(sys.modules.get(package), target.__name__, None) is target:
+        return f"{package}.{target.__qualname__}"
+    return f"{target.__module__}.{target.__qualname__}"
+
+
 def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float = -np.inf,
                      high: float = np.inf, refuse: Sequence[Callable] = (),
                      range_hint: str = "") -> tuple[list[float] | None, Feedback | None]:
@@ -185,7 +234,7 @@ def evaluate_formula(formula, cases: Sequence[tuple], signature: str, low: float
         return None, Feedback(False, f"formula must be a function of ({signature}); got {type(formula).__name__}.")
     for target in refuse:
         if uses_function(formula, target):
-            return None, Feedback(False, f"your formula calls {target.__module__}.{target.__qualname__}, the package's "
+            return None, Feedback(False, f"your formula calls {_public_name(target)}, the package's "
                                          "implementation of this answer, which the chapter uses for its figures; the "
                                          "exercise asks for your own derivation, so write the formula yourself.")
     values = []
