@@ -10,7 +10,6 @@ import sys
 import sysconfig
 import tomllib
 
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEPENDENCIES = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]

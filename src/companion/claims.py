@@ -64,6 +64,8 @@ class Claim:
             raise ValueError(f"relation must be one of {sorted(_RELATIONS)}; got {self.relation!r}")
         if not math.isfinite(self.measured):
             raise ValueError(f"measured must be a finite number; got {self.measured!r} for {self.statement!r}")
+        if not math.isfinite(self.threshold):
+            raise ValueError(f"threshold must be a finite number; got {self.threshold!r} for {self.statement!r}")
 
     @property
     def holds(self) -> bool:

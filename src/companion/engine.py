@@ -269,7 +269,7 @@ def _validate_record(steps: int, record) -> np.ndarray:
     record = np.asarray(record)
     if record.ndim != 1 or record.size == 0 or not np.issubdtype(record.dtype, np.integer) \
             or np.any(np.diff(record) <= 0) or record[0] < 0 or record[-1] > steps:
-        raise ValueError(f"record must be increasing integer steps within [0, steps={steps}]; got {record!r}")
+        raise ValueError(f"record must be increasing integer steps within [0, steps={steps}]; got {record.tolist()}")
     return record.astype(int)
 
 

@@ -26,8 +26,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["STYLE", "COLORS", "WIDTH", "style", "styled", "subplots", "figure", "finish", "band", "accuracy_curves",
-           "draw_accuracy", "heatmap", "corner_marks"]
+__all__ = ["STYLE", "COLORS", "WIDTH", "style", "styled", "subplots", "figure", "finish", "band", "heatmap",
+           "corner_marks"]
 
 STYLE = {
     "figure.dpi": 100, "savefig.dpi": 100, "font.size": 11, "axes.titlesize": 11,
@@ -52,12 +52,15 @@ def style():
     if that happens inside ``rc_context``, leaving it would turn the flag back off and no later
     figure of the notebook would be displayed.
     """
-    with plt.rc_context(STYLE):
-        try:
-            yield
-        finally:
-            interactive = matplotlib.is_interactive()
-    matplotlib.interactive(interactive)
+    interactive = matplotlib.is_interactive()
+    try:
+        with plt.rc_context(STYLE):
+            try:
+                yield
+            finally:
+                interactive = matplotlib.is_interactive()
+    finally:
+        matplotlib.interactive(interactive)
 
 
 def styled(draw):
@@ -122,80 +125,6 @@ def band(ax, steps, values, color, label, lw=1.8, ls="-", marker=None):
         ax.fill_between(steps, values.min(axis=0), values.max(axis=0), color=color, alpha=0.2, lw=0)
 
 
-def draw_accuracy(ax, result, xscale: str = "log", xmax: float | None = None, legend: bool = True,
-                  harmful_level: float = 0.75, benign_level: float = 0.95) -> None:
-    """Training, flipped-label and clean-test accuracy against the step, onto ``ax``.
-
-    Lines are means over seeds, bands span the minimum to the maximum. Shading follows the mean
-    test accuracy: red (harmful) from step 1 while it is at most ``harmful_level``, green (benign)
-    from the first recorded step where it reaches ``benign_level``; the transition in between is
-    not shaded. (The shading says nothing about the training labels; their curves are drawn.)
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    result : object with ``steps`` (R,) and ``train_acc``, ``flipped_train_acc``, ``test_acc`` (S, R)
-    xscale : {"log", "linear"}
-        "log" shows steps from 1 on a logarithmic axis; "linear" shows steps from 0.
-    xmax : float, optional
-        Last step shown (default: the last recorded step).
-    legend : bool
-    benign_level : float
-    """
-    steps = np.asarray(result.steps)
-    keep = steps >= (1 if xscale == "log" else 0)
-    if xmax is not None:
-        keep &= steps <= xmax
-    s = steps[keep]
-    end = s[-1]
-    mean_test = result.test_acc.mean(axis=0)[keep]
-    late = s >= 1
-    left = np.flatnonzero((mean_test > harmful_level) & late)
-    harmful_to = s[left[0]] if left.size else end
-    if harmful_to > 1:
-        ax.axvspan(1, harmful_to, color=COLORS["harmful"], alpha=0.07, lw=0)
-    reached = np.flatnonzero((mean_test >= benign_level) & late)
-    if reached.size:
-        ax.axvspan(s[reached[0]], end, color=COLORS["benign"], alpha=0.07, lw=0)
-    band(ax, s, result.train_acc[:, keep], COLORS["train"], "train (noisy labels)")
-    band(ax, s, result.flipped_train_acc[:, keep], COLORS["flipped"], "flipped training points", ls="--")
-    band(ax, s, result.test_acc[:, keep], COLORS["test"], "test (clean labels)")
-    ax.axhline(0.5, color=COLORS["gray"], lw=0.8, ls=":")
-    if xscale == "log":
-        ax.set_xscale("log")
-        ax.set_xlim(1, end)
-    else:
-        ax.set_xlim(0, end)
-    ax.set_ylim(min(0.4, 0.05 * np.floor(20 * result.test_acc[:, keep].min())), 1.02)
-    for level in (harmful_level, benign_level):
-        ax.axhline(level, color=COLORS["gray"], lw=0.6, ls="--", alpha=0.6)
-    ax.set_xlabel("gradient-descent step" + (" (log scale)" if xscale == "log" else ""))
-    ax.set_ylabel("accuracy")
-    if legend:
-        ax.legend(loc="lower right")
-
-
-@styled
-def accuracy_curves(result, title: str | None = None, benign_level: float = 0.95):
-    """One panel of :func:`draw_accuracy` on a logarithmic step axis.
-
-    Parameters
-    ----------
-    result : object with ``steps`` (R,) and ``train_acc``, ``flipped_train_acc``, ``test_acc`` (S, R)
-    title : str, optional
-    benign_level : float
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    fig, ax = subplots(height=3.8)
-    draw_accuracy(ax, result, benign_level=benign_level)
-    seeds = result.train_acc.shape[0]
-    ax.set_title(title or f"accuracy against step: mean over {seeds} seed(s), band = min to max")
-    return finish(fig)
-
-
 def heatmap(ax, values, row_labels, col_labels, vmin=0.5, vmax=1.0, fmt="{:.0f}", scale=100.0, marks=None,
             cmap="viridis", colorbar_label=None, text=None, colorbar=True):
     """A heat map with the value written in every cell (legible: 10-point numbers).
@@ -226,8 +155,7 @@ def heatmap(ax, values, row_labels, col_labels, vmin=0.5, vmax=1.0, fmt="{:.0f}"
     matplotlib.image.AxesImage
     """
     values = np.asarray(values, dtype=float)
-    cm = plt.get_cmap(cmap).copy()
-    cm.set_bad("#cccccc")
+    cm = plt.get_cmap(cmap).with_extremes(bad="#cccccc")
     im = ax.imshow(np.ma.masked_invalid(values), vmin=vmin, vmax=vmax, cmap=cm, origin="lower", aspect="auto")
     norm = plt.Normalize(vmin, vmax)
 

@@ -136,31 +136,40 @@ def judge(chapter: str, seeds: Sequence[int], scale: str = "book", groups: Seque
     dict
         JSON-ready: ``chapter``, ``scale``, ``seeds``, ``started``, ``seconds``, ``machine`` and
         ``groups``, a list with, per group, its ``key``, ``title``, ``left_out`` seeds (pooled groups),
-        ``notes`` (the group's own report on each batch) and ``claims``: per claim its statement, the ``title`` the notebook prints, threshold,
-        relation, ``pooled``, the ``units`` it was judged on (one seed each, or one batch each when
-        pooled), their ``values`` and ``holds``, and ``held`` of ``of``.
+        ``notes`` (the group's own report on each batch) and ``claims``: per claim its statement, the
+        ``title`` the notebook prints, threshold, relation, ``pooled``, the ``units`` it was judged on
+        (one seed each, or one batch each when pooled), their ``values`` and ``holds``, and ``held``
+        of ``of``.
     """
     seeds = validate.seeds(seeds)
     available = claim_groups(chapter, scale, changes)
     keys = list(available) if groups is None else [validate.choice("groups", g, available) for g in groups]
+    keys = list(dict.fromkeys(keys))                  # each group once
     if not keys:
         raise ValueError(f"groups must name at least one of {list(available)}")
     devices.resolve_device(device)                    # a clear error here rather than in a worker
+    for key in keys:                                  # every group can be judged on these seeds, before any runs
+        group = available[key]
+        try:
+            runs.batches(seeds, group.batch, group.min_seeds, group.pooled)
+        except ValueError as error:
+            raise ValueError(f"{error} to judge {group.title!r} (group {key!r})") from None
     started = datetime.datetime.now(datetime.timezone.utc)
     clock = time.perf_counter()
     out = []
     for key in keys:
         group = available[key]
-        done = runs.over_seeds(functools.partial(_judged, chapter, scale, changes, key, device), seeds, batch=group.batch,
-                               min_seeds=group.min_seeds, pooled=group.pooled, executor=executor, progress=progress,
-                               desc=f"{chapter}: {group.title}")
+        done = runs.over_seeds(functools.partial(_judged, chapter, scale, changes, key, device), seeds,
+                               batch=group.batch, min_seeds=group.min_seeds, pooled=group.pooled, executor=executor,
+                               progress=progress, desc=f"{chapter}: {group.title}")
         if done.interrupted:
             raise KeyboardInterrupt(f"interrupted while judging {group.title!r}: no result is written")
         _, left_out = runs.batches(seeds, group.batch, group.min_seeds, group.pooled)
         out.append({"key": key, "title": group.title, "left_out": left_out, "claims": _merge(done.results),
                     "notes": [note for r in done.results for note in r["notes"]]})
-    return {"chapter": chapter, "scale": scale, "changes": dict(changes or {}), "seeds": seeds, "started": started.isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - clock, 1), "machine": machine(device), "groups": out}
+    return {"chapter": chapter, "scale": scale, "changes": dict(changes or {}), "seeds": seeds,
+            "started": started.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - clock, 1),
+            "machine": machine(device), "groups": out}
 
 
 def local_processes(workers: int) -> concurrent.futures.ProcessPoolExecutor:
@@ -185,14 +194,17 @@ def machine(device: str | None = None) -> dict:
             "cpus": os.cpu_count()}
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
-
-
 def _threshold(claim: dict) -> str:
     """The threshold as the notebooks print it (a percentage where the claim is one)."""
     rel = "≥" if claim["relation"] == ">=" else "≤"
-    return f"{rel} {100 * claim['threshold']:.0f}%" if claim["percent"] else f"{rel} {claim['threshold']:g}"
+    return f"{rel} {_value(claim, claim['threshold'])}"
+
+
+def _value(claim: dict, value: float | None) -> str:
+    """A value of ``claim`` in its own units: a percentage where the claim is one."""
+    if value is None:
+        return "n/a"
+    return f"{100 * value:.4g}%" if claim["percent"] else f"{value:.4g}"
 
 
 def text(result: dict) -> str:
@@ -208,33 +220,46 @@ def text(result: dict) -> str:
     str
     """
     seeds = result["seeds"]
-    changed = ", ".join(f"{k} = {v:g}" for k, v in result.get("changes", {}).items())
-    lines = [f"{result['chapter']}, scale {result['scale']!r}{' with ' + changed if changed else ''}: seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} seeds), "
-             f"{result['seconds']:.0f} s on {result['machine']['device']}"]
+    changed = ", ".join(f"{k} = {v}" for k, v in result.get("changes", {}).items())
+    lines = [f"{result['chapter']}, scale {result['scale']!r}{' with ' + changed if changed else ''}: seeds "
+             f"{seeds[0]}..{seeds[-1]} ({len(seeds)} seeds), {result['seconds']:.0f} s on {result['machine']['device']}"]
     for group in result["groups"]:
         lines.append(group["title"])
         per_seed = {}
         for c in group["claims"]:
             values = [v for v in c["values"] if v is not None]
-            span = f"values {_fmt(min(values))} to {_fmt(max(values))}" if values else "no values"
+            span = f"values {_value(c, min(values))} to {_value(c, max(values))}" if values else "no values"
             missing = len(c["values"]) - len(values)
             failed = [u for u, h in zip(c["units"], c["holds"]) if not h]
             if c["pooled"]:
-                where = ", ".join(f"seeds {u[0]}-{u[-1]}: {_fmt(v)}" for u, v in zip(c["units"], c["values"]))
+                where = ", ".join(f"seeds {u[0]}-{u[-1]}: {_value(c, v)}" for u, v in zip(c["units"], c["values"]))
                 lines.append(f"  {c['title']} {_threshold(c)}: held on {c['held']} of {c['of']} batches "
                              f"({where})")
                 continue
             for u, h in zip(c["units"], c["holds"]):
                 per_seed[u[0]] = per_seed.get(u[0], True) and h
             names = [u[0] for u in failed]
-            lines.append(f"  {c['title']} {_threshold(c)}: failed on {len(names)} of {c['of']} seeds "
-                         f"{names if names else ''}({span}{f'; does not apply to {missing} seeds' if missing else ''})")
+            lines.append(f"  {c['title']} {_threshold(c)}: failed on {len(names)} of {c['of']} seeds"
+                         f"{' ' + str(names) if names else ''} ({span}"
+                         f"{f'; does not apply to {missing} seeds' if missing else ''})")
         if per_seed:
             lines.append(f"  every per-seed claim held on {sum(per_seed.values())} of {len(per_seed)} seeds")
         if group["left_out"]:
             lines.append(f"  seeds left out (fewer than a batch): {group['left_out']}")
         lines.extend(f"  {note}" for note in group.get("notes", []))
     return "\n".join(lines)
+
+
+def _number(text: str) -> int | float | None:
+    """``text`` as an int when it is one (exactly, however large), else as a float; None if neither."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -255,13 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     changes = {}
     for item in args.set:
         field, sep, value = item.partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
+        number = _number(value)
         if not sep or not field or number is None:
             parser.error(f"--set takes FIELD=NUMBER items; got {item!r}")
-        changes[field] = int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+        changes[field] = number
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        parser.error(f"--json: the folder of {args.json!r} does not exist")
     first, stop = args.seeds
     if stop <= first:
         parser.error(f"--seeds FIRST STOP needs STOP > FIRST; got {first} {stop}")
@@ -269,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = judge(args.chapter, range(first, stop), scale=args.scale, groups=args.groups, device=args.device,
                        executor=executor, changes=changes or None)
+    except ValueError as error:                       # bad arguments: a message, not a traceback
+        parser.error(str(error))
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)

@@ -231,6 +231,10 @@ def over_seeds(experiment: Callable[[list[int]], object], seeds: Sequence[int], 
         interrupted = True
         for future in futures:
             future.cancel()
+    except BaseException:                 # a failed batch: the others are not waited for
+        for future in futures:
+            future.cancel()
+        raise
     finally:
         bar.close()
     order = sorted(done)

@@ -1,14 +1,35 @@
 """Argument checks shared by every chapter: each raises ValueError naming the argument, the value
-it got and what is allowed."""
+it got and what is allowed. Also the base of the chapters' configurations (:class:`Config`)."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["integer", "positive", "fraction", "choice", "seeds", "axes", "array", "labels"]
+__all__ = ["Config", "integer", "positive", "fraction", "choice", "instance", "seeds", "axes", "array", "vector",
+           "labels"]
 
 _REAL = (int, float, np.integer, np.floating)
+
+
+class Config:
+    """The base of the chapters' configurations, frozen dataclasses that check their fields in
+    ``__post_init__``: :meth:`replace` returns a copy with some fields changed, checked like the original."""
+
+    def replace(self, **changes):
+        """A copy with some fields changed (validated like the original).
+
+        Raises
+        ------
+        ValueError
+            For a name that is not a field, or a value the field does not allow.
+        """
+        fields = [f.name for f in dataclasses.fields(self) if f.init]
+        unknown = [name for name in changes if name not in fields]
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no field {unknown[0]!r}; its fields are {fields}")
+        return dataclasses.replace(self, **changes)
 
 
 def integer(name: str, value, low: int = 0, high: int | None = None) -> int:
@@ -42,6 +63,26 @@ def choice(name: str, value, allowed: Iterable):
     if value not in allowed:
         raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
     return value
+
+
+def instance(name: str, value, kind: type):
+    """``value`` if it is a ``kind`` (a chapter's configuration or result); a clear error otherwise."""
+    if not isinstance(value, kind):
+        article = "an" if kind.__name__[0] in "AEIOU" else "a"
+        raise ValueError(f"{name} must be {article} {kind.__name__}; got {type(value).__name__}")
+    return value
+
+
+def instances(name: str, values, kind: type) -> list:
+    """``values`` as a list if it is a non-empty sequence of ``kind``; a clear error otherwise."""
+    if isinstance(values, (kind, str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a non-empty sequence of {kind.__name__}; got {type(values).__name__}")
+    values = list(values)
+    wrong = sorted({type(v).__name__ for v in values if not isinstance(v, kind)})
+    if not values or wrong:
+        raise ValueError(f"{name} must be a non-empty sequence of {kind.__name__}; got "
+                         + (f"items of type {', '.join(wrong)}" if wrong else "an empty sequence"))
+    return values
 
 
 def seeds(values: Sequence[int]) -> list[int]:
@@ -103,6 +144,29 @@ def array(name: str, value, ndim: int | None = None, nan: bool = False) -> np.nd
         raise ValueError(f"{name} must hold finite numbers{' (or NaN)' if nan else ''}; got "
                          f"{arr[bad].ravel()[:3].tolist()} among its values")
     return arr
+
+
+def vector(name: str, value, length: int | None = None, per: str = "") -> np.ndarray:
+    """A non-empty 1-d array of finite real numbers, of ``length`` entries if given.
+
+    Parameters
+    ----------
+    name : str
+    value : array-like
+    length : int, optional
+    per : str
+        What each entry stands for, for the message (``"point of x"``: "one entry per point of x").
+
+    Returns
+    -------
+    ndarray of float64, shape (length,)
+    """
+    v = array(name, value, ndim=1)
+    if v.size == 0:
+        raise ValueError(f"{name} must hold at least one number; got an empty array")
+    if length is not None and v.size != length:
+        raise ValueError(f"{name} must have length {length}{f' (one entry per {per})' if per else ''}; got {v.size}")
+    return v
 
 
 def labels(name: str, value, count: int | None = None) -> np.ndarray:

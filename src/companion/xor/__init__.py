@@ -6,8 +6,9 @@ Cluster Data" (ICLR 2024); the chapter is ``book/xor_grokking.ipynb``. What live
 =================  ===================================================================================
 ``setting.py``     :class:`XORConfig`, the configurations (:data:`BOOK`, :data:`FAST_START`,
                    :data:`THEOREM`, :data:`PAPER`, :data:`EXPLORER`), the scales (:data:`SCALES`,
-                   :func:`config_for`), the theorem's conditions (:func:`theory_conditions`) and the
-                   dynamics' natural units
+                   :func:`config_for`) with what each scale's claims expect (:class:`Expectations`: how
+                   long the harmful phase lasts, when the run must be benign), the theorem's conditions
+                   (:func:`theory_conditions`) and the dynamics' natural units
 ``data.py``        the data model: cluster draws, the explicit :func:`sample`, the inner products the
                    span dynamics see, label imbalances and cluster counts
 ``train.py``       :func:`train` (one configuration over seeds), :func:`sweep` (a grid of
@@ -15,10 +16,11 @@ Cluster Data" (ICLR 2024); the chapter is ``book/xor_grokking.ipynb``. What live
 ``theory.py``      what the chapter derives: :func:`step_one_margin_gain`, :func:`noisy_test_accuracy`
 ``measures.py``    what is measured on a run: Hebbian agreement and correlation, feature alignment,
                    normalized margin, :func:`first_step_reaching`, :func:`cluster_accuracy`
-``claims.py``      the thresholds (each with its reason), :func:`per_seed_claims` and
-                   :func:`claim_groups` (what "What we verified" and ``python -m companion.robustness
-                   xor`` judge)
-``figures.py``     every figure of the chapter (``figure_*``)
+``claims.py``      the thresholds (each with its reason), :func:`per_seed_claims`, :func:`claim_groups`
+                   (what "What we verified" and ``python -m companion.robustness xor`` judge) and the
+                   runs behind them (:func:`run_config`)
+``figures.py``     every figure of the chapter (``figure_*``, and the accuracy panel they share,
+                   :func:`draw_accuracy`, shaded at the claims' levels)
 ``explorer.py``    :func:`explore`, the interactive explorer
 ``checks.py``      the exercise checks (imported in the notebook as ``companion.checks.xor``)
 ``references.py``  what the checks compare answers with (one GD step by autograd, measured margins,
@@ -34,8 +36,8 @@ from .claims import (ALIGNMENT_END_MIN, FINAL_TEST_MIN, HARMFUL_TEST_MAX, HEBBIA
                      run_config)
 from .data import XORSample, cluster_counts, draw_clusters, label_imbalance, sample
 from .explorer import explore
-from .figures import (figure_alignment, figure_delay, figure_hebbian, figure_long_run, figure_neurons, figure_phases,
-                      figure_regimes, figure_sweep)
+from .figures import (accuracy_curves, draw_accuracy, figure_alignment, figure_delay, figure_hebbian, figure_long_run,
+                      figure_neurons, figure_phases, figure_regimes, figure_sweep)
 from .measures import (cluster_accuracy, feature_alignment, first_step_reaching, hebbian_agreement,
                        hebbian_correlation, normalized_margin)
 from .setting import (BOOK, EXPLORER, FAST_START, FAST_START_EXPECT, FLOAT64_ABOVE_DIM, PAPER, SAMPLERS, SCALES,
@@ -60,6 +62,6 @@ __all__ = [
     "STEP_ONE_TEST_MAX", "HEBBIAN_CORRELATION_MIN", "HEBBIAN_CHANGE_CORRELATION_MIN", "HARMFUL_TEST_MAX",
     "ALIGNMENT_END_MIN", "FINAL_TEST_MIN", "per_seed_claims", "claim_groups", "run_config", "imbalance_notes",
     # figures and the explorer
-    "figure_phases", "figure_hebbian", "figure_delay", "figure_neurons", "figure_alignment", "figure_sweep",
+    "draw_accuracy", "accuracy_curves", "figure_phases", "figure_hebbian", "figure_delay", "figure_neurons", "figure_alignment", "figure_sweep",
     "figure_regimes", "figure_long_run", "explore",
 ]

@@ -102,8 +102,7 @@ def per_seed_claims(result: XORResult, expect: Expectations) -> list[PerSeed]:
     engine.require_complete(result, "the XOR claims")
     if not isinstance(result, XORResult):
         raise ValueError(f"result must be an XORResult (from xor.train); got {type(result).__name__}")
-    if not isinstance(expect, Expectations):
-        raise ValueError(f"expect must be an Expectations; got {type(expect).__name__}")
+    validate.instance("expect", expect, Expectations)
     h = validate.integer("expect.harmful_until", expect.harmful_until, 1)
     recorded = set(result.steps.tolist())
     missing = [s for s in range(0, h + 1) if s not in recorded]
@@ -122,27 +121,26 @@ def per_seed_claims(result: XORResult, expect: Expectations) -> list[PerSeed]:
     align = feature_alignment(result)
     if expect.small_init:
         hebbian = PerSeed("step 1: correlation of the network with the Hebbian classifier on test points",
-                             hebbian_correlation(result, 1), HEBBIAN_CORRELATION_MIN, ">=", percent=False)
+                          hebbian_correlation(result, 1), HEBBIAN_CORRELATION_MIN, ">=", percent=False)
     else:
         hebbian = PerSeed("step 1: correlation of the step-1 change with the Hebbian classifier on test points",
-                             hebbian_correlation(result, 1, change=True), HEBBIAN_CHANGE_CORRELATION_MIN, ">=",
-                             percent=False)
+                          hebbian_correlation(result, 1, change=True), HEBBIAN_CHANGE_CORRELATION_MIN, ">=",
+                          percent=False)
     out = [
         PerSeed("step 1: training labels fitted, flipped included", result.train_acc[:, one], 1.0, ">="),
-        PerSeed("step 1: clean test accuracy", result.test_acc[:, one], STEP_ONE_TEST_MAX, "<=",
-                   worst="best seed"),
+        PerSeed("step 1: clean test accuracy", result.test_acc[:, one], STEP_ONE_TEST_MAX, "<=", worst="best seed"),
         hebbian,
         PerSeed(f"every recorded step from 1 to {last}: training labels fitted, flipped included",
-                   result.train_acc[:, after].min(1), 1.0, ">=", worst="worst seed and step"),
+                result.train_acc[:, after].min(1), 1.0, ">=", worst="worst seed and step"),
     ]
     if h > 1:      # a harmful phase of one step is already the step-1 claim above
         out.append(PerSeed(f"every recorded step from 1 to {h}: clean test accuracy",
-                              result.test_acc[:, harmful].max(1), HARMFUL_TEST_MAX, "<=", worst="best seed and step"))
+                           result.test_acc[:, harmful].max(1), HARMFUL_TEST_MAX, "<=", worst="best seed and step"))
     out.append(PerSeed(f"step {last}: feature alignment of the learned weights", align[:, end], ALIGNMENT_END_MIN,
-                          ">=", percent=False))
+                       ">=", percent=False))
     if expect.benign_by is not None:
         out.append(PerSeed(f"step {expect.benign_by}: clean test accuracy",
-                              result.test_acc[:, result.index(expect.benign_by)], FINAL_TEST_MIN, ">="))
+                           result.test_acc[:, result.index(expect.benign_by)], FINAL_TEST_MIN, ">="))
     out.append(PerSeed(f"step {last}: clean test accuracy", result.test_acc[:, end], FINAL_TEST_MIN, ">="))
     return out
 
@@ -202,7 +200,7 @@ def claim_groups(scale: str = "book", changes: Mapping | None = None) -> dict[st
     """
     validate.choice("scale", scale, SCALES)
     changes = dict(changes or {})
-    changed = "" if not changes else " with " + ", ".join(f"{k} = {v:g}" for k, v in changes.items())
+    changed = "" if not changes else " with " + ", ".join(f"{k} = {v}" for k, v in changes.items())
 
     def group(title, cfg, expect):
         return Group(title + changed, functools.partial(per_seed_claims, expect=expect),

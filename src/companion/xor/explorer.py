@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from .. import plots, widgets
+from .. import widgets
+from .figures import accuracy_curves
 from .setting import EXPLORER, XORConfig, from_natural_units, natural_units, theory_conditions
 from .train import train
 
@@ -45,7 +46,7 @@ def explore(cfg: XORConfig = EXPLORER, seed: int = 0, device: str | torch.device
                  f"ω = {run_cfg.init_scale:.2g}, η = {noise_rate:g}\n"
                  f"theorem's ratios: dimension {ratios['dimension']:.2g}, signal {ratios['signal']:.2g} "
                  "(both ≫ 1 inside its conditions)")
-        return plots.accuracy_curves(run, title=title)
+        return accuracy_curves(run, title=title)
 
     return widgets.Explorer(draw, {
         "noise_rate": widgets.slider(cfg.noise_rate, 0.0, 0.4, 0.05, "noise rate η"),

@@ -7,12 +7,92 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .. import plots
+from .. import plots, validate
+from .claims import FINAL_TEST_MIN, HARMFUL_TEST_MAX
 from .measures import feature_alignment, first_step_reaching, normalized_margin
 from .train import XORResult, XORSweep
 
-__all__ = ["figure_phases", "figure_hebbian", "figure_delay", "figure_neurons", "figure_alignment", "figure_sweep",
+__all__ = ["draw_accuracy", "accuracy_curves", "figure_phases", "figure_hebbian", "figure_delay", "figure_neurons", "figure_alignment", "figure_sweep",
            "figure_regimes", "figure_long_run"]
+
+
+def draw_accuracy(ax, result, xscale: str = "log", xmax: float | None = None, legend: bool = True,
+                  harmful_level: float = HARMFUL_TEST_MAX, benign_level: float = FINAL_TEST_MIN) -> None:
+    """Training, flipped-label and clean-test accuracy against the step, onto ``ax``.
+
+    Lines are means over seeds, bands span the minimum to the maximum. Shading follows the mean
+    test accuracy: red (harmful) from step 1 while it is at most ``harmful_level``, green (benign)
+    from the first recorded step where it reaches ``benign_level``; the transition in between is
+    not shaded. (The shading says nothing about the training labels; their curves are drawn.)
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    result : object with ``steps`` (R,) and ``train_acc``, ``flipped_train_acc``, ``test_acc`` (S, R)
+    xscale : {"log", "linear"}
+        "log" shows steps from 1 on a logarithmic axis; "linear" shows steps from 0.
+    xmax : float, optional
+        Last step shown (default: the last recorded step).
+    legend : bool
+    harmful_level, benign_level : float
+        The levels shaded and drawn (default: the claims' :data:`~companion.xor.HARMFUL_TEST_MAX` and
+        :data:`~companion.xor.FINAL_TEST_MIN`).
+    """
+    validate.choice("xscale", xscale, ("log", "linear"))
+    steps = np.asarray(result.steps)
+    keep = steps >= (1 if xscale == "log" else 0)
+    if xmax is not None:
+        keep &= steps <= xmax
+    if not keep.any():
+        raise ValueError(f"xmax must leave some recorded step to draw; got {xmax!r} (steps {steps.tolist()})")
+    s = steps[keep]
+    end = s[-1]
+    mean_test = result.test_acc.mean(axis=0)[keep]
+    late = s >= 1
+    left = np.flatnonzero((mean_test > harmful_level) & late)
+    harmful_to = s[left[0]] if left.size else end
+    if harmful_to > 1:
+        ax.axvspan(1, harmful_to, color=plots.COLORS["harmful"], alpha=0.07, lw=0)
+    reached = np.flatnonzero((mean_test >= benign_level) & late)
+    if reached.size:
+        ax.axvspan(s[reached[0]], end, color=plots.COLORS["benign"], alpha=0.07, lw=0)
+    plots.band(ax, s, result.train_acc[:, keep], plots.COLORS["train"], "train (noisy labels)")
+    plots.band(ax, s, result.flipped_train_acc[:, keep], plots.COLORS["flipped"], "flipped training points", ls="--")
+    plots.band(ax, s, result.test_acc[:, keep], plots.COLORS["test"], "test (clean labels)")
+    ax.axhline(0.5, color=plots.COLORS["gray"], lw=0.8, ls=":")
+    if xscale == "log":
+        ax.set_xscale("log")
+        ax.set_xlim(1, end)
+    else:
+        ax.set_xlim(0, end)
+    ax.set_ylim(min(0.4, 0.05 * np.floor(20 * result.test_acc[:, keep].min())), 1.02)
+    for level in (harmful_level, benign_level):
+        ax.axhline(level, color=plots.COLORS["gray"], lw=0.6, ls="--", alpha=0.6)
+    ax.set_xlabel("gradient-descent step" + (" (log scale)" if xscale == "log" else ""))
+    ax.set_ylabel("accuracy")
+    if legend:
+        ax.legend(loc="lower right")
+
+
+@plots.styled
+def accuracy_curves(result, title: str | None = None, benign_level: float = FINAL_TEST_MIN):
+    """One panel of :func:`draw_accuracy` on a logarithmic step axis.
+
+    Parameters
+    ----------
+    result : object with ``steps`` (R,) and ``train_acc``, ``flipped_train_acc``, ``test_acc`` (S, R)
+    title : str, optional
+    benign_level : float
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plots.subplots(height=3.8)
+    draw_accuracy(ax, result, benign_level=benign_level)
+    seeds = result.train_acc.shape[0]
+    ax.set_title(title or f"accuracy against step: mean over {seeds} seed(s), band = min to max")
+    return plots.finish(fig)
 
 
 @plots.styled
@@ -30,9 +110,9 @@ def figure_phases(result: XORResult, zoom: int = 50):
     matplotlib.figure.Figure
     """
     fig, axes = plots.subplots(1, 2, height=3.6, gridspec_kw={"width_ratios": [1, 1.3]})
-    plots.draw_accuracy(axes[0], result, xscale="linear", xmax=zoom, legend=False)
+    draw_accuracy(axes[0], result, xscale="linear", xmax=zoom, legend=False)
     axes[0].set_title(f"steps 0 to {zoom}")
-    plots.draw_accuracy(axes[1], result, xscale="log")
+    draw_accuracy(axes[1], result, xscale="log")
     axes[1].set_ylabel("")
     axes[1].set_title(f"the whole run, {len(result.seeds)} seeds")
     return plots.finish(fig)
@@ -102,7 +182,7 @@ def figure_delay(grid: XORSweep, step_size: float, level: float = 0.95):
     -------
     matplotlib.figure.Figure
     """
-    sizes = list(grid.axes["step_size"])
+    sizes = [float(a) for a in grid.axes["step_size"]]
     if step_size not in sizes:
         raise ValueError(f"step_size must be one of the grid's {sizes}; got {step_size!r}")
     col = sizes.index(step_size)
@@ -264,7 +344,7 @@ def figure_regimes(results: Sequence[XORResult], titles: Sequence[str]):
     """
     fig, axes = plots.subplots(len(results), 1, height=3.0 * len(results), squeeze=False)
     for ax, res, title in zip(axes[:, 0], results, titles):
-        plots.draw_accuracy(ax, res, legend=ax is axes[0, 0])
+        draw_accuracy(ax, res, legend=ax is axes[0, 0])
         ax.set_title(title, fontsize=10)
     return plots.finish(fig)
 

@@ -25,7 +25,7 @@ EXERCISE = EXPLORER
 
 
 STEP_ONE_TOLERANCE = 1e-3
-"""Relative size below which :func:`step_one` counts two updates ``W^(1) - W^(0)`` as equal (and an update
+"""Relative size below which :func:`companion.xor.checks.step_one` counts two updates ``W^(1) - W^(0)`` as equal (and an update
 as a constant multiple of another, by the residual of the best scalar fit). On the notebook's sample
 (``EXERCISE`` at omega = 1e-7, seed 0) the book's solution differs from autograd's step by 2.1e-7 (float32
 rounding) and the f = 0 shortcut by 4.3e-6 (the start's outputs are ~1e-5), while every slip the check names
@@ -99,7 +99,7 @@ def margin_measurement(n: int, p: int, signal: float, alpha: float, device=None)
     """The expected mean step-1 margin from omega = 1e-7, estimated on :data:`MARGIN_SEEDS`, and its standard error.
 
     Each seed's mean margin scatters with its label imbalance ``D = d_1^2 + d_2^2``
-    (:func:`companion.label_imbalance`), through the ``D ||mu||^2`` in ``||sum_i y_i x_i||^2``;
+    (:func:`companion.xor.label_imbalance`), through the ``D ||mu||^2`` in ``||sum_i y_i x_i||^2``;
     ``E D = n`` exactly (each point adds +-1 to one ``d_k`` with probability 1/2), so the estimate
     subtracts ``beta (D - n)``, with ``beta`` the regression slope over the seeds (a control variate:
     the same expectation, a standard error up to three times smaller).
@@ -121,7 +121,7 @@ def margin_measurements(device=None) -> tuple[tuple[float, float], ...]:
 
 
 def expected_margin(alpha, p, n, signal) -> float:
-    """The expectation the measurement estimates (:func:`companion.step_one_margin_gain`); used only to
+    """The expectation the measurement estimates (:func:`companion.xor.step_one_margin_gain`); used only to
     say what is wrong with a formula, never shown."""
     return step_one_margin_gain(EXERCISE.replace(n=int(n), dim=int(p), signal=float(signal),
                                                      step_size=float(alpha)), "small")

@@ -12,7 +12,6 @@ from ``W_0 ~ N(0, init_scale^2)``.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +31,7 @@ SAMPLERS = ("auto",) + tuple(m for m in gram.METHODS if m != "auto")
 
 
 @dataclass(frozen=True)
-class XORConfig:
+class XORConfig(validate.Config):
     """One XOR-cluster experiment.
 
     Attributes
@@ -80,10 +79,6 @@ class XORConfig:
         validate.integer("steps", self.steps, 1)
         validate.integer("n_test", self.n_test, 1)
 
-    def replace(self, **changes) -> "XORConfig":
-        """A copy with some fields changed (validated like the original)."""
-        return dataclasses.replace(self, **changes)
-
 
 BOOK = XORConfig()
 """The chapter's default: n = 500, p = 150,000, m = 500, ||mu|| = 45, eta = 0.1, alpha = 0.01,
@@ -124,7 +119,8 @@ EXPLORER = XORConfig(n=100, dim=20_000, width=200, signal=30.0, noise_rate=0.1, 
 
 @dataclass(frozen=True)
 class Expectations:
-    """What the claims expect of a run, beyond what every run must show (see :func:`claims`).
+    """What the claims expect of a run, beyond what every run must show (see
+    :func:`companion.xor.per_seed_claims`).
 
     Attributes
     ----------

@@ -31,8 +31,7 @@ def step_one_margin_gain(cfg: XORConfig, start: str = "small") -> float:
     float
     """
     validate.choice("start", start, ("small", "lazy"))
-    if not isinstance(cfg, XORConfig):
-        raise ValueError(f"cfg must be an XORConfig; got {type(cfg).__name__}")
+    validate.instance("cfg", cfg, XORConfig)
     share = 0.25 if start == "small" else 0.5       # of the m neurons, each adding alpha ||x||^2 / (2 n m)
     return float(share * cfg.step_size * (float(cfg.dim) + float(cfg.signal) ** 2) / (2 * cfg.n))
 

@@ -101,7 +101,7 @@ class XORResult(engine.RunStatus, runs.Recorded):
         ``config.steps``.
     interrupted_at : int or None
         The step at which a KeyboardInterrupt stopped training (None: it finished); the arrays
-        then hold the steps that finished, and :func:`claims` refuses the result.
+        then hold the steps that finished, and :func:`companion.xor.per_seed_claims` refuses the result.
     """
 
     config: XORConfig
@@ -160,8 +160,7 @@ def train(cfg: XORConfig = BOOK, seeds: Sequence[int] = (0, 1, 2), device: str |
     -------
     XORResult
     """
-    if not isinstance(cfg, XORConfig):
-        raise ValueError(f"cfg must be an XORConfig; got {type(cfg).__name__}")
+    validate.instance("cfg", cfg, XORConfig)
     seeds, dev, dtype = _options(seeds, device, dtype, sampler, cfg)
     products = [seed_products(cfg, s, sampler, dev) for s in seeds]
     run, o = _run(cfg, products, [{}] * len(seeds), dev, dtype, record, progress)
@@ -237,8 +236,7 @@ def sweep(cfg: XORConfig, axes: Mapping[str, Sequence[float]], seeds: Sequence[i
     -------
     XORSweep
     """
-    if not isinstance(cfg, XORConfig):
-        raise ValueError(f"cfg must be an XORConfig; got {type(cfg).__name__}")
+    validate.instance("cfg", cfg, XORConfig)
     values = validate.axes(axes, _AXIS_CHECKS)
     seeds, dev, dtype = _options(seeds, device, dtype, sampler, cfg)
     base = [seed_products(cfg, s, sampler, dev) for s in seeds]
