@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"].rstrip("/")
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
-_OLD_PROTOCOL = {"kernels", "privacy"}
+_OLD_PROTOCOL = {"privacy"}
 
 
 def test_there_are_chapters():

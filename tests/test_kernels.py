@@ -13,6 +13,7 @@ from sklearn.kernel_ridge import KernelRidge
 from companion import claims, engine
 from companion import kernels as K
 from companion.checks import kernels as check
+from companion.kernels import references as R
 
 
 def _points(n, dim=5, seed=0):
@@ -359,8 +360,12 @@ def test_kernel_claims_fail_when_the_curves_say_otherwise():
     failed = [c.statement for c in claims.aggregate(K.per_seed_curves(bad, pred)) if not c.holds]
     assert any("bounded away from 0" in s for s in failed) and any("eigenlearning" in s for s in failed)
     assert any("catastrophic" in s for s in failed)
-    with pytest.raises(ValueError, match="BOOK_CURVES"):
+    with pytest.raises(ValueError, match="BOOK_CURVES or PAPER_CURVES"):
         K.per_seed_curves(dict(good, ridge=good["tempered"]), pred)
+    with pytest.raises(ValueError, match="prediction must have one value per n \\(8\\); got 3"):
+        K.per_seed_curves(good, pred[:3])
+    with pytest.raises(ValueError, match="curves must map 'ridge', 'tempered' and 'catastrophic'"):
+        K.per_seed_curves({"tempered": good["tempered"]}, pred)
 
 
 @pytest.mark.parametrize("values, side", [
@@ -382,14 +387,18 @@ def test_relu_claims_fail_on_flat_curves():
     ns = np.array([32, 512])
     flat = K.ReluRisk(ns, np.ones((4, 2)), np.ones((4, 2)), np.ones((4, 2)), np.ones((4, 2)) * 0.7,
                       np.zeros((4, 2)), 1.0, np.ones((4, 2)))
-    verdicts = {c.statement: c.holds for c in K.claims_relu(flat)}
+    verdicts = {c.statement: c.holds for c in claims.aggregate(K.per_seed_relu(flat))}
     assert [v for s, v in verdicts.items() if "L2 error at" in s and "min-norm" in s] == [False]
     assert [v for s, v in verdicts.items() if "max |f|" in s] == [False]
+    assert all(c.pooled and c.values.shape == (1,) for c in K.per_seed_relu(flat))    # medians over the seeds
+    with pytest.raises(ValueError, match="risk must be a ReluRisk"):
+        K.per_seed_relu({"l1": 1})
 
 
 # ---------------------------------------------------------------- exercise checks
 def test_tempered_constant_check():
     # the real measurement, once (cached per process): the right answer and an equivalent form
+    np.testing.assert_allclose(R.tempered_estimates(2000), ESTIMATES, atol=1e-4)
     right = check.tempered_constant(lambda d: d / (d - 1))
     assert right.correct and "eigenlearning 1.500" in right.message and "measured" in right.message
     assert check.tempered_constant(lambda d: 1 + 1 / (d - 1)).correct
@@ -398,6 +407,18 @@ def test_tempered_constant_check():
 
 
 ESTIMATES = (1.4998, 1.3339, 1.1774)       # eigenlearning's E0 at d = 3, 4, 7, n = 2,000 (recorded)
+
+
+class _NotMeasured:
+    def __iter__(self):
+        pytest.fail("measured for a wrong answer")
+
+
+def test_tempered_constant_check_judges_what_it_is_given():
+    assert check.tempered_constant(lambda d: d / (d - 1), estimates=ESTIMATES, measured=(1.43, 1.31, 1.17)).correct
+    assert not check.tempered_constant(lambda d: d / (d - 1), estimates=(1.7, 1.5, 1.3), measured=(1, 1, 1)).correct
+    with pytest.raises(ValueError, match="estimates must hold one value for each of the dimensions \\(3, 4, 7\\)"):
+        check.tempered_constant(lambda d: d / (d - 1), estimates=ESTIMATES[:2])
 
 
 @pytest.mark.parametrize("formula, expected", [
@@ -411,10 +432,8 @@ ESTIMATES = (1.4998, 1.3339, 1.1774)       # eigenlearning's E0 at d = 3, 4, 7, 
     (lambda d: d / (d - 1) + 0.1, "d=3: yours 1.6 (too high); d=4: yours 1.433 (too high)"),
     (lambda d: 1 + 0.8 / (d - 1), "d=3: yours 1.4 (too low); d=4: yours 1.267 (too low); d=7: yours 1.133 (too low)"),
 ])
-def test_tempered_constant_check_diagnoses_without_the_target(monkeypatch, formula, expected):
-    monkeypatch.setattr(check, "_tempered_estimates", lambda n: ESTIMATES)
-    monkeypatch.setattr(check, "_tempered_measured", lambda n, device: pytest.fail("measured for a wrong answer"))
-    feedback = check.tempered_constant(formula)
+def test_tempered_constant_check_diagnoses_without_the_target(formula, expected):
+    feedback = check.tempered_constant(formula, estimates=ESTIMATES, measured=_NotMeasured())
     assert not feedback.correct and expected in feedback.message
     assert not any(f"{e:.3f}" in feedback.message or f"{e:.4f}" in feedback.message for e in ESTIMATES)
 
@@ -445,11 +464,15 @@ def test_expected_risk_equals_the_ridge_path_average_over_the_noise():
     unit = torch.stack([K.ridge_path(X, torch.eye(40, dtype=torch.float64)[i], T, "gaussian", 0.5, ridges)
                         for i in range(40)])                       # the prediction's response to each label
     expected = (bias ** 2).mean(1) + 0.5 * (unit ** 2).sum(0).mean(1) + 0.5       # noise variance 0.5
-    assert np.allclose(check._expected_risk(X, T, ridges, "gaussian", 0.5, noise=0.5), expected.numpy(), rtol=1e-10)
+    assert np.allclose(R.expected_risk(X, T, ridges, "gaussian", 0.5, noise=0.5), expected.numpy(), rtol=1e-10)
 
 
 def test_best_ridge_check():
     assert check.best_ridge(3.16).correct                        # what a grid with 3.16 finds on seed 0
+    bowl = (np.log(R.RIDGE_GRID) - np.log(0.1)) ** 2 + 1.0      # a curve passed in is what the check judges
+    assert check.best_ridge(0.1, curve=bowl).correct and not check.best_ridge(3.16, curve=bowl).correct
+    with pytest.raises(ValueError, match="curve must hold the risk at each of the 141 ridges"):
+        check.best_ridge(3.16, curve=bowl[:5])
     assert check.best_ridge(np.float64(3.35)).correct and check.best_ridge(torch.tensor(2.5)).correct
     assert "ridge_path" in check.best_ridge(None).message
     assert "one number" in check.best_ridge("3").message
@@ -493,3 +516,26 @@ def test_eigenlearning_e0_equals_the_plain_formula_and_stays_finite(spectrum, n,
     result = K.eigenlearning(lam, np.zeros(lam.size), ridge, 1.0, n)
     plain = n / (n - float(((lam / (lam + result.kappa)) ** 2).sum()))
     assert np.isfinite(result.e0) and result.e0 == pytest.approx(plain, rel=1e-9)
+
+
+def test_scales_and_the_paper_scale_runs():
+    assert K.config_for("book") == K.BOOK_CURVES and K.config_for("paper") == K.PAPER_CURVES
+    with pytest.raises(ValueError, match=r"scale must be one of \['book', 'paper'\]; got 'galaxy'"):
+        K.config_for("galaxy")
+    assert list(K.claim_groups("paper")) == ["curves", "dimension", "relu"]
+    # meant for a GPU; here one seed of the largest paper-scale solve, one label draw
+    cfg = K.PAPER_CURVES["tempered"]
+    one = K.CurveConfig(kind=cfg.kind, bandwidth=cfg.bandwidth, ridge=cfg.ridge, dim=cfg.dim, ns=(cfg.ns[-1],),
+                        noise=cfg.noise, label_draws=1, n_test=500)
+    curves = K.risk_curves(one, [0], device="cpu", progress=False)
+    assert curves.trusted.all() and 1.0 < curves.risk[0, 0, 0, 0] < 1.6      # tempered: near (E0) sigma^2, not 0
+
+
+def test_a_trained_relu_network_interpolates_with_a_small_cost():
+    x, y = K.relu_data(5, seed=1)
+    net = K.train_relu_network(x, y, width=40, steps=3000, step_size=0.02, seed=0, device="cpu")
+    assert net(x).shape == (5,) and net.train_mse < 1e-3 and np.isfinite(net.cost)
+    # its representational cost is near the min-norm interpolator's, far below that of a wiggly fit
+    assert net.cost < 2 * K.min_norm_interpolant(x, y).cost + 1.0
+    with pytest.raises(ValueError, match="width must be an integer >= 1"):
+        K.train_relu_network(x, y, width=0)
