@@ -17,7 +17,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"].rstrip("/")
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
-_OLD_PROTOCOL = {"privacy"}
 
 
 def test_there_are_chapters():
@@ -63,11 +62,8 @@ def test_chapter_follows_the_anatomy(path):
     # one protocol: every chapter's groups judged on the notebook's runs, printed, raising on a failed claim
     assert len(claims_cells) == 1, "one 'What we verified' cell, compared by nbval"
     source = claims_cells[0].source
-    if path.stem in _OLD_PROTOCOL:        # moved to the protocol one chapter at a time (this list empties)
-        assert "claims.require" in source
-    else:
-        assert re.search(r"claims\.verify\(\w+\.claim_groups\(scale\)", source), source
-        assert "print(claims.report(checked))" in source, source
+    assert re.search(r"claims\.verify\(\w+\.claim_groups\(scale\)", source), source
+    assert "print(claims.report(checked))" in source, source
     assert all(c.outputs for c in claims_cells), "the claims cell must be stored with its output"
     text = "".join(o.get("text", "") for c in claims_cells for o in c.outputs)
     assert "✓" in text and "✗" not in text

@@ -73,8 +73,10 @@ def test_kkt_residual_is_large_for_an_untrained_network_and_accepts_plain_module
     X = torch.randn(8, 20, dtype=torch.float64)
     y = torch.tensor([1.0, -1.0] * 4, dtype=torch.float64)
     assert P.kkt_residual(model, X, y).residual > 0.5
-    with pytest.raises(ValueError, match="y must hold 8 labels"):
+    with pytest.raises(ValueError, match=r"y must hold labels in \{-1, \+1\}; got the values 0"):
         P.kkt_residual(model, X, torch.zeros(8))
+    with pytest.raises(ValueError, match=r"y must hold one label per input \(8\); got 3"):
+        P.kkt_residual(model, X, torch.ones(3))
     with pytest.raises(ValueError, match="X must have shape"):
         P.kkt_residual(model, X[0], y)
     with pytest.raises(ValueError, match="model must be a torch.nn.Module"):
@@ -195,7 +197,7 @@ def test_membership_is_easy_in_high_dimension_and_harder_in_low():
 
 def test_smoothed_relu_backward_and_its_context():
     z = torch.linspace(-1, 1, 7, dtype=torch.float64, requires_grad=True)
-    out = P._SmoothedReLU.apply(z, 20.0)
+    out = P.SmoothedReLU.apply(z, 20.0)
     assert torch.equal(out.detach(), z.detach().clamp_min(0))
     (g,) = torch.autograd.grad(out.sum(), z, create_graph=True)
     torch.testing.assert_close(g, torch.sigmoid(20.0 * z))
@@ -203,7 +205,7 @@ def test_smoothed_relu_backward_and_its_context():
     torch.testing.assert_close(gg, 20.0 * torch.sigmoid(20.0 * z) * (1 - torch.sigmoid(20.0 * z)))
     model = P.smooth_network(16, widths=(8,), activation="relu", seed=0)
     relu = [m for m in model.modules() if isinstance(m, torch.nn.ReLU)][0]
-    with P._smoothed_relus(model, 5.0):
+    with P.smoothed_relus(model, 5.0):
         assert "forward" in relu.__dict__
     assert "forward" not in relu.__dict__                                 # restored
     with pytest.raises(ValueError, match="activation"):
@@ -267,13 +269,23 @@ def _sigma(m):
     return 1 / (1 + np.exp(-m))
 
 
-def test_stationary_multipliers_check_needs_a_formula_before_training(monkeypatch):
+class _NotMeasured:
+    """Measurements that fail the test when a check reads them (it must judge the input first)."""
+
+    def __iter__(self):
+        pytest.fail("trained for a bad answer")
+
+
+def test_stationary_multipliers_check_needs_a_formula_before_training():
     from companion.checks import privacy as C
-    monkeypatch.setattr(C, "_stationary", lambda n, wd: pytest.fail("trained for a bad answer"))
-    assert "write a function" in C.stationary_multipliers(None).message
-    assert "must be a function" in C.stationary_multipliers(0.5).message
-    assert "raised ZeroDivisionError" in C.stationary_multipliers(lambda m, n, wd: 1 / 0).message
-    assert "[0, inf]" in C.stationary_multipliers(lambda m, n, wd: -_sigma(-m)).message
+
+    def judged(formula):
+        return C.stationary_multipliers(formula, measured=_NotMeasured()).message
+
+    assert "write a function" in judged(None)
+    assert "must be a function" in judged(0.5)
+    assert "raised ZeroDivisionError" in judged(lambda m, n, wd: 1 / 0)
+    assert "[0, inf]" in judged(lambda m, n, wd: -_sigma(-m))
 
 
 @pytest.mark.parametrize("formula, expected", [
@@ -315,33 +327,33 @@ def _recorded_counts(level, seed, device):
     (2.0, "in (0, 1]"),
     ("0.1", "in (0, 1]"),
 ])
-def test_noise_defence_check_says_which_side_fails(monkeypatch, found, expected):
+def test_noise_defence_check_says_which_side_fails(found, expected):
     from companion.checks import privacy as C
-    monkeypatch.setattr(C, "_noise_trial", _recorded_counts)
-    feedback = C.noise_defence(0.1, found)
+    feedback = C.noise_defence(0.1, found, measure=_recorded_counts)
     assert not feedback.correct and expected in feedback.message
 
 
-def test_noise_defence_check(monkeypatch):
+def test_noise_defence_check():
     from companion.checks import privacy as C
     assert "prediction" in C.noise_defence(None, 0.12).message
     assert C.noise_defence(0.5, 0.124).correct                   # the solution's bisection on seed 0: two trials
-    monkeypatch.setattr(C, "_noise_trial", _recorded_counts)
-    assert C.noise_defence(0.5, 0.15).correct and C.noise_defence(0.5, np.float64(0.1)).correct
+    assert C.noise_defence(0.5, 0.15, measure=_recorded_counts).correct
+    assert C.noise_defence(0.5, np.float64(0.1), measure=_recorded_counts).correct
 
 
 MEMBERSHIP_WORST = {10: 0.550, 30: 0.769, 100: 0.949, 300: 1.0, 1000: 1.0}    # recorded, seeds 502-504
 
 
-def test_membership_dimension_check(monkeypatch):
+def test_membership_dimension_check():
     from companion.checks import privacy as C
-    assert "one of" in C.membership_dimension(50).message and "one of" in C.membership_dimension("300").message
-    assert "write the dimension" in C.membership_dimension(None).message
-    monkeypatch.setattr(C, "_membership_worst", MEMBERSHIP_WORST.get)
-    assert C.membership_dimension(np.int64(300)).correct
-    low = C.membership_dimension(100)
+    never = lambda dim: pytest.fail("measured for a bad answer")  # noqa: E731
+    assert "one of" in C.membership_dimension(50, measure=never).message
+    assert "one of" in C.membership_dimension("300", measure=never).message
+    assert "write the dimension" in C.membership_dimension(None, measure=never).message
+    assert C.membership_dimension(np.int64(300), measure=MEMBERSHIP_WORST.get).correct
+    low = C.membership_dimension(100, measure=MEMBERSHIP_WORST.get)
     assert not low.correct and "too low: at d = 100 the worst AUC over three seeds is 0.949" in low.message
-    high = C.membership_dimension(1000)
+    high = C.membership_dimension(1000, measure=MEMBERSHIP_WORST.get)
     assert not high.correct and "too high" in high.message and "300" not in high.message
 
 
@@ -357,7 +369,8 @@ def test_exposure_check():
     from companion.checks import privacy as C
     # a cheap trial (6 images, a 10-step attack) of the network the check trains again
     trial = P.reconstruction_trial(n=6, seed=0, side=8, attack_steps=10, attack_lbfgs=0, control=False)
-    _, mu, residual = C._refit(6, 0, 8, None)
+    from companion.privacy import references
+    _, mu, residual = references.refit(6, 0, 8, None)
     assert residual == trial.residual                        # the same network as the trial's
     order = np.argsort(np.argsort(mu))                        # scores that rise with the multipliers, one outlier
     scores = np.array([0.9, 0.91, 0.2, 0.92, 0.93, 0.94])[order]
@@ -463,13 +476,13 @@ def _fake_univariate(hit, control=(True, False, False, False), acc=1.0):
 def test_univariate_claims_can_fail():
     from companion import claims
     control = [True] + [False] * 39                                     # the untrained networks: 1 in 40
-    good = claims.aggregate(P.claims_univariate([_fake_univariate([True] * 6 + [False] * 4, control)] * 3))
+    good = claims.aggregate(P.per_seed_univariate([_fake_univariate([True] * 6 + [False] * 4, control)] * 3))
     assert all(c.holds for c in good)                                   # 18 of 30 against 1 in 40
     p, T, C = 3 / 120, 30, 120
     assert good[1].measured == pytest.approx((0.6 - p) / np.sqrt(p * (1 - p) * (1 / T + 1 / C)))
-    bad = claims.aggregate(P.claims_univariate([_fake_univariate([True, False, False, False])] * 3))
+    bad = claims.aggregate(P.per_seed_univariate([_fake_univariate([True, False, False, False])] * 3))
     assert [c.holds for c in bad] == [True, False]                      # 1/4: what the untrained network scores
-    unseparated = claims.aggregate(P.claims_univariate([_fake_univariate([True], acc=0.9)]))
+    unseparated = claims.aggregate(P.per_seed_univariate([_fake_univariate([True], acc=0.9)]))
     assert not unseparated[0].holds
 
 
@@ -481,22 +494,22 @@ def _fake_trial(recovered, held_out=0, control=0, residual=1e-7, n=20, attack_lo
 
 def test_reconstruction_and_failure_claims_can_fail():
     from companion import claims
-    ok = claims.aggregate(P.claims_reconstruction([_fake_trial(19), _fake_trial(20, held_out=1)]))
+    ok = claims.aggregate(P.per_seed_reconstruction([_fake_trial(19), _fake_trial(20, held_out=1)]))
     assert all(c.holds for c in ok)
-    bad = claims.aggregate(P.claims_reconstruction([_fake_trial(19), _fake_trial(12, control=4, residual=1e-3)]))
+    bad = claims.aggregate(P.per_seed_reconstruction([_fake_trial(19), _fake_trial(12, control=4, residual=1e-3)]))
     assert [c.holds for c in bad] == [False, True, False, False]
     with pytest.raises(ValueError, match="control=True"):
-        P.claims_reconstruction([_fake_trial(19, control=-1)])
+        P.per_seed_reconstruction([_fake_trial(19, control=-1)])
     failing = {"the verified setting": [_fake_trial(19)], "all layers trained": [_fake_trial(1)],
                "training stopped early": [_fake_trial(0, residual=3.7)],
                "attack without L-BFGS": [_fake_trial(5)], "ReLU, smoothed backward": [_fake_trial(10)],
                "Gaussian images": [_fake_trial(4)]}
-    assert all(c.holds for c in claims.aggregate(P.claims_failures(failing)))
+    assert all(c.holds for c in claims.aggregate(P.per_seed_failures(failing)))
     recovered = dict(failing, **{"all layers trained": [_fake_trial(18)], "Gaussian images": [_fake_trial(19)]})
-    verdicts = [c.holds for c in claims.aggregate(P.claims_failures(recovered))]
+    verdicts = [c.holds for c in claims.aggregate(P.per_seed_failures(recovered))]
     assert verdicts == [False, True, True, True, True, True]   # a failure that did not fail is caught
     with pytest.raises(ValueError, match="missing"):
-        P.claims_failures({"the verified setting": [_fake_trial(19)]})
+        P.per_seed_failures({"the verified setting": [_fake_trial(19)]})
 
 
 def test_membership_claims_can_fail():
@@ -504,9 +517,9 @@ def test_membership_claims_can_fail():
     m = lambda margin, loss: P.Membership(dims=np.array([20, 1000]), seeds=np.array([0, 1]),  # noqa: E731
                                           auc_margin=np.array(margin), auc_loss=np.array(loss),
                                           train_acc=np.ones((2, 2)), kkt=np.ones((2, 2)), scores={})
-    assert all(c.holds for c in claims.aggregate(P.claims_membership(m([[0.7, 0.8], [1.0, 1.0]],
+    assert all(c.holds for c in claims.aggregate(P.per_seed_membership(m([[0.7, 0.8], [1.0, 1.0]],
                                                                         [[0.8, 0.9], [1.0, 1.0]]))))
-    verdicts = [c.holds for c in claims.aggregate(P.claims_membership(m([[0.9, 0.8], [0.93, 1.0]],
+    verdicts = [c.holds for c in claims.aggregate(P.per_seed_membership(m([[0.9, 0.8], [0.93, 1.0]],
                                                                         [[0.8, 0.9], [0.96, 1.0]])))]
     assert verdicts == [False, False, False]
 
@@ -522,17 +535,17 @@ def test_implicit_bias_claims_follow_the_recorded_curves():
     nan = np.nan
     plain = run([0, 0.1, 0.2, 0.3], [1.0, 0.8, 0.5, 0.35], [nan, 0.9, 0.8, 0.75])
     fast = run([0, 0.1, 0.2, 0.3], [1.0, 0.8, 0.4, 0.28], [nan, 0.5, 0.1, 0.02])
-    assert all(c.holds for c in claims.aggregate(P.claims_implicit_bias([plain], [fast])))
+    assert all(c.holds for c in claims.aggregate(P.per_seed_implicit_bias([plain], [fast])))
     # a dip before the loss is below ln 2 / n does not count; one after it does
     early_dip = run([0, 0.1, 0.05, 0.3], [1.0, 0.8, 0.5, 0.35], [nan, 0.9, 0.8, 0.75], loss=(0.69, 0.5, 0.1, 1e-3))
     assert P.margin_drop(early_dip) == 0.0
     late_dip = run([0, 0.1, 0.3, 0.2], [1.0, 0.8, 0.5, 0.6], [nan, 0.9, 0.8, 0.75])
     assert P.margin_drop(late_dip) == pytest.approx(1 / 3)
     slow = run([0, 0.1, 0.2, 0.3], [1.0, 0.9, 0.8, 0.7], [nan, 0.5, 0.5, 0.5])
-    verdicts = [c.holds for c in claims.aggregate(P.claims_implicit_bias([late_dip], [slow]))]
+    verdicts = [c.holds for c in claims.aggregate(P.per_seed_implicit_bias([late_dip], [slow]))]
     assert verdicts == [False, False, False, False]
     with pytest.raises(ValueError, match="separated"):
-        P.claims_implicit_bias([run([0, 0, 0, 0], [1, 1, 1, 1], [nan] * 4)], [fast])
+        P.per_seed_implicit_bias([run([0, 0, 0, 0], [1, 1, 1, 1], [nan] * 4)], [fast])
     with pytest.raises(ValueError, match="threshold"):
         P.margin_drop(run([0, 0.1, 0.2, 0.3], [1.0] * 4, [nan, 1, 1, 1], loss=(0.69, 0.5, 0.2, 0.1)))
 
@@ -574,3 +587,121 @@ def test_cuda_matches_cpu():
     u_cpu, u_gpu = P.univariate_attack(seed=0, width=100, steps=300, device="cpu"), \
         P.univariate_attack(seed=0, width=100, steps=300, device="cuda")
     np.testing.assert_allclose(u_gpu.candidates, u_cpu.candidates, atol=1e-6)
+
+
+# --- the engine, the networks' own generators, bad input, the scales --------------------------------
+
+def _plain_reference(model, X, y, theta, steps, step_size, weight_decay=0.0):
+    """engine.plain_gd on the same initialization: the network as a function of explicit parameters."""
+    from companion import engine
+    names = [n for n, p in model.named_parameters() if any(p is t for t in theta)]
+    start = {n: p.detach().clone() for n, p in model.named_parameters() if n in names}
+    fixed = {n: p.detach() for n, p in model.named_parameters() if n not in names}
+
+    def loss(params):
+        out = torch.func.functional_call(model, {**fixed, **params}, (X,))[:, 0]
+        wd = 0.5 * weight_decay * sum((p * p).sum() for p in params.values())
+        return torch.nn.functional.softplus(-y * out).mean() + wd
+
+    run = engine.plain_gd(loss, start, step_size, steps, record=[steps],
+                          observe=lambda p: {n: v.clone() for n, v in p.items()})
+    return {n: torch.as_tensor(run[n][0, -1]) for n in names}
+
+
+def test_the_training_loops_run_on_the_engine_and_match_autograd():
+    data = P.digits(10, seed=4, side=8, held_out=0)
+    model = P.smooth_network(64, widths=(30, 30), seed=2)
+    start = P.smooth_network(64, widths=(30, 30), seed=2)                 # the same initialization, untouched
+    theta = [p for p in start.parameters() if p.requires_grad]
+    ref = _plain_reference(start, data.X, data.y, theta, 40, 0.5, weight_decay=1e-3)
+    P.train_stationary(model, data.X, data.y, weight_decay=1e-3, gd_steps=40, lbfgs_iterations=0)
+    for name, p in model.named_parameters():
+        if name in ref:
+            torch.testing.assert_close(p.detach(), ref[name], rtol=1e-10, atol=1e-13)
+    plain = P.published_network(64, widths=(20, 20), seed=3)
+    start = P.published_network(64, widths=(20, 20), seed=3)
+    ref = _plain_reference(start, data.X, data.y, list(start.parameters()), 30, 0.5)
+    loss = P.train_plain(plain, data.X, data.y, steps=30, step_size=0.5)
+    for name, p in plain.named_parameters():
+        torch.testing.assert_close(p.detach(), ref[name], rtol=1e-10, atol=1e-13)
+    assert np.isfinite(loss)
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((12, 20)) / np.sqrt(20), np.where(rng.random(12) < 0.5, 1.0, -1.0)
+    run = P.train_homogeneous(X, y, widths=(30,), steps=50, step_size=0.3, seed=4, record=[0, 50])
+    net = P.homogeneous_network(20, (30,), seed=4)
+    ref = _plain_reference(net, torch.as_tensor(X), torch.as_tensor(y), list(net.parameters()), 50, 0.3)
+    for name, p in run.model.named_parameters():
+        torch.testing.assert_close(p.detach(), ref[name], rtol=1e-10, atol=1e-13)
+
+
+def test_an_interrupted_homogeneous_run_is_marked_and_refused(monkeypatch):
+    from companion import claims, engine
+    real, calls = P.Network.gradients, {"k": 0}
+
+    def interrupting(self, params, forward):
+        calls["k"] += 1
+        if calls["k"] > 20:
+            raise KeyboardInterrupt
+        return real(self, params, forward)
+
+    monkeypatch.setattr(P.Network, "gradients", interrupting)
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((12, 20)) / np.sqrt(20), np.where(rng.random(12) < 0.5, 1.0, -1.0)
+    with pytest.warns(engine.InterruptedRunWarning, match="interrupted at step 20 of 100"):
+        run = P.train_homogeneous(X, y, widths=(30,), steps=100, step_size=0.3, seed=4, record=[0, 10, 50, 100],
+                                  kkt=True)
+    assert run.interrupted and run.steps.tolist() == [0, 10]
+    with pytest.raises(engine.IncompleteRunError, match="implicit-bias claims cannot judge an interrupted run"):
+        claims.aggregate(P.per_seed_implicit_bias([run], [run]))
+
+
+def test_networks_come_from_their_own_generator():
+    state = torch.random.get_rng_state()
+    a = P.smooth_network(64, widths=(20, 20), seed=7)
+    b = P.homogeneous_network(30, (40,), seed=7, init_scale=0.1)
+    assert torch.equal(state, torch.random.get_rng_state())            # the global random state is untouched
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), P.smooth_network(64, widths=(20, 20), seed=7).parameters()))
+    # the same numbers as PyTorch's own initialization after torch.manual_seed (what the chapters printed before)
+    torch.manual_seed(7)
+    old = [torch.nn.Linear(64, 20), torch.nn.Linear(20, 20, bias=False), torch.nn.Linear(20, 1, bias=False)]
+    torch.random.set_rng_state(state)
+    mine = [m for m in a.modules() if isinstance(m, torch.nn.Linear)]
+    for o, m in zip(old, mine):
+        assert torch.equal(o.weight.double(), m.weight) and (o.bias is None or torch.equal(o.bias.double(), m.bias))
+    torch.manual_seed(7)
+    old = torch.nn.Linear(30, 40, bias=False).weight.double() * 0.1
+    torch.random.set_rng_state(state)
+    assert torch.equal(old, b[0].weight)
+
+
+def test_bad_input_is_refused_with_the_argument_named():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((8, 5)), np.tile([1.0, -1.0], 4)
+    bad = X.copy()
+    bad[2, 3] = np.nan
+    with pytest.raises(ValueError, match=r"X must hold finite numbers; got \[nan\]"):
+        P.train_homogeneous(bad, y, widths=(10,), steps=5)
+    with pytest.raises(ValueError, match="y must hold labels in {-1, \\+1}; got the values 0, 2"):
+        P.train_homogeneous(X, np.array([1, -1, 0, 2, 1, -1, 1, -1.0]), widths=(10,), steps=5)
+    model = P.homogeneous_network(5, (10,), seed=0)
+    with pytest.raises(ValueError, match=r"X must have the model's input width 5 \(shape \(N, 5\)\); got shape \(8, 6\)"):
+        P.membership_scores(model, rng.standard_normal((8, 6)))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        P.membership_scores(model, X, kind="entropy")
+    with pytest.raises(ValueError, match="seed must be an integer >= 0; got -1"):
+        P.smooth_network(5, seed=-1)
+    with pytest.raises(ValueError, match="widths must name at least one hidden layer"):
+        P.homogeneous_network(5, ())
+    with pytest.raises(ValueError, match=r"scale must be one of \['book', 'paper'\]; got 'galaxy'"):
+        P.config_for("galaxy")
+
+
+def test_the_paper_scale_runs():
+    # the published experiments' 500 images and 1,000-unit layers (meant for a GPU): two steps of each stage
+    sizes = P.config_for("paper")
+    assert sizes == {"n": 500, "side": 16, "widths": (1000, 1000)} and P.config_for("book")["n"] == 20
+    trial = P.reconstruction_trial(**sizes, seed=0, gd_steps=2, lbfgs_iterations=0, attack_steps=2, attack_lbfgs=0,
+                                   control=False)
+    assert len(trial.scores) == 500 and trial.candidates.shape == (1000, 256) and np.isfinite(trial.attack_loss)
+    assert list(P.claim_groups("paper")) == ["implicit_bias", "univariate", "membership", "reconstruction", "failures"]
+    assert P.claim_groups("paper")["reconstruction"].title == "reconstruction, verified setting (16x16, n = 500)"

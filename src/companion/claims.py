@@ -28,7 +28,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 __all__ = ["Claim", "PerSeed", "Group", "ClaimFailed", "table", "measurements", "require", "aggregate", "verdicts",
-           "verify", "report", "robustness_report"]
+           "verify", "report"]
 
 _RELATIONS = {">=": "≥", "<=": "≤"}
 
@@ -187,34 +187,6 @@ def verdicts(per_seed: Sequence[PerSeed]) -> tuple[list[str], np.ndarray, np.nda
         raise ValueError(f"every claim must have one value per seed of the same run; got lengths {sorted(sizes)}")
     return ([c.statement for c in per_seed], np.stack([np.asarray(c.values, dtype=float) for c in per_seed], axis=1),
             np.stack([c.holds() for c in per_seed], axis=1))
-
-
-def robustness_report(statements: Sequence[str], values: np.ndarray, holds: np.ndarray,
-                      seeds: Sequence[int]) -> str:
-    """For each claim, the seeds it failed on and the range of its value; then how many seeds passed
-    every claim (the text the robustness scripts in ``benchmarks/`` print).
-
-    Parameters
-    ----------
-    statements, values, holds
-        As returned by :func:`verdicts`; values and holds have shape (S, number of claims).
-    seeds : sequence of int, length S
-        The seeds, in the order of the rows.
-
-    Returns
-    -------
-    str
-    """
-    lines = []
-    for j, statement in enumerate(statements):
-        failed = [s for s, ok in zip(seeds, holds[:, j]) if not ok]
-        missing = int(np.isnan(values[:, j]).sum())
-        span = (f"values {np.nanmin(values[:, j]):.4g} to {np.nanmax(values[:, j]):.4g}" if missing < len(seeds)
-                else "no values")
-        lines.append(f"  {statement}: failed on {len(failed)} of {len(seeds)} seeds {failed if failed else ''}"
-                     f"({span}{f'; does not apply to {missing} seeds' if missing else ''})")
-    lines.append(f"  all claims held on {int(holds.all(axis=1).sum())} of {len(seeds)} seeds")
-    return "\n".join(lines)
 
 
 class ClaimFailed(AssertionError):
