@@ -227,7 +227,7 @@ def test_step_one_prediction_given_the_counts_is_exact_up_to_test_sampling():
 def test_thresholds_validate_and_order():
     assert A.step_one_threshold(40, 0.1) == pytest.approx(0.25)
     assert A.margin_threshold(np.array([10, 40]), 0.1) == pytest.approx(np.sqrt(2 / (0.9 * np.array([10, 40]))))
-    for bad_n in (0, 2.5, [], [10, -1]):
+    for bad_n in (0, 2.5, [], [10, -1], "ten", None):
         with pytest.raises(ValueError, match="n must be"):
             A.step_one_threshold(bad_n, 0.1)
         with pytest.raises(ValueError, match="n must be"):

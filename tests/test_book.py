@@ -275,3 +275,37 @@ def test_student_citations_read_as_the_bibliography_labels_them():
     student = course.citation_labels((ROOT / "book" / "references.bib").read_text())
     assert student == book
     assert len(set(book.values())) == len(book), "two entries share a label"
+
+
+def test_robustness_records_judge_the_claims_the_chapters_print():
+    # book/robustness/*.txt are what the appendix shows as "how often the claims hold on fresh seeds".
+    # Each book-scale record must judge exactly the statements and thresholds that its chapter's
+    # "What we verified" cell prints (nbval keeps that output current), and together a chapter's
+    # records must judge every claim it prints: a changed threshold or a new claim makes them stale.
+    chapters = {"xor": "xor_grokking", "attention": "attention", "kernels": "kernels", "privacy": "privacy"}
+    records = sorted((ROOT / "book" / "robustness").glob("*.json"))
+    assert records
+    judged = {chapter: set() for chapter in chapters}
+    for record in records:
+        meta = json.loads(record.read_text())
+        text = record.with_suffix(".txt").read_text()
+        assert text.startswith("$ python -m companion.robustness " + meta["chapter"]), record.name
+        if meta["scale"] != "book" or meta["changes"]:
+            continue
+        lines = re.findall(r"^  (.*?): (?:failed on \d+ of \d+ seeds|held on \d+ of \d+ batches)", text, re.M)
+        assert lines, record.name
+        judged[meta["chapter"]].update(lines)
+    for chapter, name in chapters.items():
+        notebook = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)
+        printed = "\n".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                            for output in cell.get("outputs", []))
+        verdicts = set(re.findall(r"^[✓✗] (.*)$", printed, re.M))
+        assert verdicts, name
+        assert judged[chapter] - verdicts == set(), (chapter, "records judge claims the chapter does not print")
+        assert verdicts - judged[chapter] == set(), (chapter, "claims no book-scale record judges")
+
+
+def test_every_included_file_exists():
+    for page in sorted((ROOT / "book").glob("*.md")):
+        for target in re.findall(r"```\{literalinclude\}\s+(\S+)", page.read_text()):
+            assert (page.parent / target).is_file(), f"{page.name} includes a missing file: {target}"

@@ -103,9 +103,13 @@ def margin_threshold(n: int | np.ndarray, noise_rate: float) -> np.ndarray:
 
 
 def _threshold_args(n, noise_rate):
-    n = np.asarray(n, dtype=float)
+    message = f"n must be an integer >= 1 or an array of them; got {n!r}"
+    try:
+        n = np.asarray(n, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
     if n.size == 0 or not np.all(np.isfinite(n)) or np.any(n < 1) or np.any(n != np.round(n)):
-        raise ValueError(f"n must be an integer >= 1 or an array of them; got {n.tolist()!r}")
+        raise ValueError(message)
     return n, validate.fraction("noise_rate", noise_rate, 0.0, 0.5, high_open=True)
 
 

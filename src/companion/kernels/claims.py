@@ -40,7 +40,9 @@ n >= 500 (:data:`JUDGED_FROM_N`) (the consistent ridge-1 reference falls to 0.11
 tell the two apart; a first version used 0.10). Eigenlearning's estimate is ``(E0 - 1) sigma^2`` = 0.252-0.255 for n >= 500 (computed by
 :func:`predicted_curve`); for a pure power law ``lambda_i ~ i^(-alpha)`` E0 tends to ``alpha``, and
 on ``S^(d-1)`` with d = 5 the ambient dimension the Laplace spectrum approaches ``alpha = d/(d-1) =
-1.25``. A consistent method would head to 0. Measured per seed: 0.219-0.268."""
+1.25``. A consistent method would head to 0. The smallest excess at n >= 500 was 0.219 to 0.240 on seeds
+200-229 (``book/robustness/kernels-book.txt``, written by ``python -m companion.robustness kernels --groups
+curves dimension --seeds 200 230``)."""
 
 
 TEMPERED_EXCESS_MAX = 0.50
@@ -53,7 +55,8 @@ TEMPERED_TREND_MIN = 0.8
 """Tempered, flat: the Laplace excess risk at n = 4,000 over that at n = 500 lies in [0.8, 1.25].
 Eigenlearning predicts 0.99; a consistent method's curve falls (the ridge-1 Gaussian's estimate gives 0.54 over
 the same sizes) and the catastrophic one grows. The band covers sampling error: on seeds 200-229 every
-per-seed excess at n >= 500 lay in 0.219-0.268, so a ratio of two of them lies in [0.82, 1.22]."""
+per-seed excess at n >= 500 lay in 0.219-0.268, so a ratio of two of them lies in [0.82, 1.22]; the
+ratios themselves were 0.885 to 1.095 (``book/robustness/kernels-book.txt``)."""
 
 
 TEMPERED_TREND_MAX = 1.25
@@ -64,33 +67,35 @@ TEMPERED_AGREEMENT = 0.05
 """Laplace ridgeless: at every n >= :data:`AGREEMENT_MIN_N` the measured risk (mean over 5 label
 draws, 2,000 test points) is within 0.05 of the eigenlearning estimate. The estimate predicts the
 mean over draws of the training points; one seed's risk scatters around it by a standard deviation
-that shrinks with n (for the growing-dimension runs: 0.039 at n = 125, 0.008 at n = 1,000, 0.002 at
-n = 4,000 over seeds 100-129, while the mean over those 30 seeds was within 0.004 of the estimate at
-every n; benchmarks/kernels_seed_robustness.py, 2026-11-23). Measured per seed on seeds 200-229:
-at most 0.026."""
+that shrinks with n (for the growing-dimension runs: 0.033 at n = 125, 0.008 at n = 1,000, 0.003 at
+n = 4,000 over seeds 200-229, while the mean over those 30 seeds was within 0.007 of the estimate at
+every n). On the same seeds the Laplace risk's largest distance from the estimate at n >= 1,000 was
+0.026 (``book/robustness/kernels-book.txt``)."""
 
 
 AGREEMENT_MIN_N = 1000
 """The sizes from which one seed is compared with eigenlearning (see :data:`TEMPERED_AGREEMENT`); below
-it, single seeds scatter by up to 0.06 (Laplace) and 0.12 (growing dimension) around the estimate
-(seeds 100-129)."""
+it, single seeds scatter further: on seeds 200-229 the Laplace risk lay up to 0.065 from the estimate
+at n = 125 and 0.036 at n = 500, and the growing-dimension risk's standard deviation over the seeds was
+0.033 at n = 125 (``book/robustness/kernels-book.txt``)."""
 
 
 RIDGE_RATIO = 0.5
 """The reference: the Gaussian kernel with ridge 1 (consistent, but not an interpolator: its training
 error stays near the noise level) has at n = 4,000 at most half the excess risk it has at n = 250
-(eigenlearning predicts 0.11 against 0.30, a ratio of 0.36; measured per seed 0.305-0.445) ..."""
+(eigenlearning predicts 0.11 against 0.30, a ratio of 0.36; measured per seed on seeds 200-229:
+0.305-0.445, ``book/robustness/kernels-book.txt``) ..."""
 
 
 RIDGE_EXCESS_MAX = 0.20
-"""... and at most 0.20 excess risk at n = 4,000 (predicted 0.11, measured per seed 0.103-0.116), on
-its way to 0."""
+"""... and at most 0.20 excess risk at n = 4,000 (predicted 0.11, measured per seed 0.103-0.116 on the
+same seeds), on its way to 0."""
 
 
 CATASTROPHIC_GROWTH = 2.0
 """Catastrophic: the ridgeless Gaussian risk at n = 4,000 is at least twice its value at n = 500,
-with every solve trusted (condition number below MAX_CONDITION); measured per seed 2.89-3.93. What
-the run shows is growth over n = 500-4,000; that the risk grows without bound is the theory's
+with every solve trusted (condition number below MAX_CONDITION); measured per seed on seeds 200-229:
+2.89-3.93. What the run shows is growth over n = 500-4,000; that the risk grows without bound is the theory's
 statement (the condition number limits how far we can follow it)."""
 
 
@@ -104,13 +109,14 @@ TEMPERED_SLOPE_BAND = (0.9, 1.1)
 """Tempered, the mechanism: the ridgeless Laplace kernel's noise slope (the measured E0, risk at
 ``sigma^2 = 1`` minus risk at ``sigma^2 = 0`` on the same draws) at n = 2,000 over that at n = 250 lies
 in [0.9, 1.1]: the noise costs the same factor at every size. Eigenlearning's E0 is 1.255 and 1.253
-there (ratio 1.00); the band allows a 10% sampling error of one seed's slope at n = 250."""
+there (ratio 1.00); the band allows a 10% sampling error of one seed's slope at n = 250. On seeds
+200-229 the ratio was 0.964 to 1.019 (``book/robustness/kernels-book.txt``)."""
 
 
 CATASTROPHIC_SLOPE_GROWTH = 2.0
 """Catastrophic, the mechanism: the ridgeless Gaussian kernel's noise slope at n = 2,000 is at least
 twice its value at n = 250 (eigenlearning's E0 grows from 1.53 to 3.20, a factor 2.1, and
-underestimates the measured growth, as the chapter shows)."""
+underestimates the measured growth, as the chapter shows: 2.36 to 3.28 on seeds 200-229)."""
 
 
 def per_seed_slopes(slopes: dict, ns: Sequence[int] = SLOPE_NS) -> list[PerSeed]:
@@ -210,22 +216,23 @@ def per_seed_curves(curves: dict, prediction: np.ndarray) -> list[PerSeed]:
 
 RELU_L1_GROWTH_MAX = 1.3
 """Tempered in L1: the median L1 error at the largest n is at most 1.3 times that at the smallest.
-Measured ratios from 32 to 512 points: 1.00, 1.01 and 1.02 on three batches of 32 fresh seeds
-(2026-11-23, an earlier version of benchmarks/kernels_seed_robustness.py, seeds 20000 + 100 b), and
-0.968 on seeds 30000-30031 (2026-11-24, the script's present batches)."""
+Measured ratios from 32 to 512 points: 0.968, 1.057 and 1.068 on three batches of 32 fresh seeds
+(seeds 30000-30095; ``book/robustness/kernels-relu.txt``, written by ``python -m companion.robustness
+kernels --groups relu --seeds 30000 30096``)."""
 
 
 RELU_L2_GROWTH_MIN = 1.2
 """Catastrophic in L2: the median L2 error at the largest n is at least 1.2 times that at the
 smallest. The growth is slow (like log n, by the heuristic under Figure 6) and the medians are
-noisy: 1.94, 1.44 and 1.46 on the same three batches of 32 seeds, while the tempered curves' ratios
-(L1 above, the spline's L2 below) stay at or under about 1.05."""
+noisy: 1.675, 1.756 and 1.38 on the same three batches of 32 seeds, while the tempered curves' ratios
+(L1 above, the spline's L2 below) stayed at or under 1.07."""
 
 
 RELU_SPIKE_GROWTH_MIN = 2.0
 """The mechanism: the median of ``max |f|`` grows at least twofold from the smallest to the largest
 n (a spike's height scales with the ratio of neighbouring gaps between points, and the tallest of n
-such spikes grows like sqrt(n), a factor 4 from 32 to 512; measured 3.6 to 4.0)."""
+such spikes grows like sqrt(n), a factor 4 from 32 to 512; measured 2.96 to 3.99 on the three batches of
+``book/robustness/kernels-relu.txt``)."""
 
 
 SPLINE_L2_GROWTH_MAX = 1.3
@@ -270,7 +277,7 @@ def per_seed_relu(risk: ReluRisk) -> list[PerSeed]:
 GROWING_RATIO_MAX = 0.6
 """Growing dimension, benign: the excess risk at the largest n is at most 0.6 of that at the smallest
 (eigenlearning predicts 0.125 against 0.409, a ratio of 0.31; measured per seed on seeds 200-229:
-0.27-0.36)."""
+0.27-0.36, ``book/robustness/kernels-book.txt``)."""
 
 
 DIMENSION_AGREEMENT = 0.05

@@ -92,10 +92,12 @@ must exceed the share of the untrained networks' kinks read the same way (the co
 close to the share of (-1, 1) near a training point, 0.23) by at least three standard errors of the
 difference, ``sqrt(p (1 - p) (1/T + 1/C))`` with ``p`` the control's share and ``T``, ``C`` the numbers of
 trained and untrained kinks: an effect beyond sampling error. An earlier form of this claim, at least
-twice the control's share, held on the chapter's seeds (2.4 times) but failed on three fresh batches of
-ten seeds (1.82, 1.89 and 1.93 times; ``benchmarks/privacy_seed_robustness.py``, 2026-12-02), so the
-effect is real and about twofold, not reliably more. The claim is about what training does to the
-kinks; it is not the paper's guarantee, which is for networks at a KKT point."""
+twice the control's share, held on the chapter's seeds (2.4 times) but fails on the three batches of ten
+fresh seeds 100-129: their pooled shares are 0.43, 0.43 and 0.45 against the untrained networks' 0.23,
+1.82 to 1.93 times (4.4 to 4.8 standard errors; ``book/robustness/privacy-book.txt``, written by ``python
+-m companion.robustness privacy --seeds 100 130``), so the effect is real and about twofold, not reliably
+more. The claim is about what training does to the kinks; it is not the paper's guarantee, which is for
+networks at a KKT point."""
 
 
 def per_seed_univariate(results: Sequence[Univariate]) -> list[PerSeed]:
@@ -159,13 +161,14 @@ def per_seed_membership(result: Membership) -> list[PerSeed]:
 
 RECOVERED_MIN = 0.75
 """In the verified setting at least three quarters of the training images are recovered on every seed
-(measured in ../shared/papers/privacy.md and here: 18-20 of 20)."""
+(measured in ../shared/papers/privacy.md and on the chapter's seeds: 18-20 of 20; on the fresh seeds
+100-129, 16-20 of 20, ``book/robustness/privacy-book.txt``)."""
 
 
 CONTROL_MAX = 0.15
 """Either control may match at most 15% of the images it is scored on (3 of 20): what any digit-like
-candidate set can score by resemblance (measured: 0-1 of 20 held-out digits, 0 from the untrained
-network)."""
+candidate set can score by resemblance (measured on the chapter's seeds: 0-1 of 20 held-out digits, 0
+from the untrained network; on seeds 100-129, 0-2 of 20 and 0)."""
 
 
 STATIONARY_MAX = 1e-5

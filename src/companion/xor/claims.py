@@ -27,8 +27,9 @@ STEP_ONE_TEST_MAX = 0.60
 """After step 1 the clean test accuracy is at most this on every seed ("near-random", as the paper's
 abstract puts it). A halfspace through the origin is at 1/2 exactly in expectation; the step-1
 network is not exactly odd, so a seed's accuracy scatters around 1/2 by more than the test sample's
-error (0.016 at 1,000 points): over 60 fresh seeds at the book scale it ranged from 0.48 to 0.56
-(``benchmarks/xor_seed_robustness.py``, 2026-11-23). Inside the theorem's conditions whole clusters
+error (0.016 at 1,000 points): on seeds 1000-1029 it ranged from 0.493 to 0.560 at the book scale and
+from 0.451 to 0.545 from the fast start (``book/robustness/xor-book.txt``, written by ``python -m
+companion.robustness xor --seeds 1000 1030``). Inside the theorem's conditions whole clusters
 are classified alike and the accuracy lands near 0, 1/4, 1/2 or 3/4, so there it fails on some
 seeds; the chapter reports how many."""
 
@@ -38,7 +39,8 @@ HEBBIAN_CORRELATION_MIN = 0.95
 much over the test points, on every seed. The derivation makes it ``c <v, x>`` plus the fluctuation
 of an average over ``m`` neurons, of relative size of order ``1/sqrt(m)`` (the chapter measures the
 sign disagreement falling like that); 0.95 means the fluctuation's spread is at most a third of the
-Hebbian term's. Over 30 fresh seeds at the fast start (``m = 500``) the smallest value was 0.980."""
+Hebbian term's. On seeds 1000-1029 from the fast start (``m = 500``) the smallest value was 0.980
+(``book/robustness/xor-book.txt``)."""
 
 
 HEBBIAN_CHANGE_CORRELATION_MIN = 0.85
