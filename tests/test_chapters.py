@@ -54,6 +54,9 @@ def test_every_chapter_has_the_role_files_and_a_map_of_them(chapter):
         assert f"``{name}``" in module.__doc__, name
     for name in module.__all__:                         # every public name resolves, and is not a module
         assert hasattr(module, name) and not isinstance(getattr(module, name), type(module)), name
+    for name in files - {"__init__.py", "checks.py", "references.py"}:   # the map promises every public name
+        part = importlib.import_module(f"companion.{chapter}.{name[:-3]}")
+        assert set(part.__all__) <= set(module.__all__), (name, sorted(set(part.__all__) - set(module.__all__)))
     assert callable(module.claim_groups) and callable(module.config_for) and isinstance(module.SCALES, dict)
 
 

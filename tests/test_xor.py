@@ -334,7 +334,7 @@ def test_claims_table_is_machine_independent():
     assert "0.97" in claims.measurements(_claims(_with(_fake_result(), "test_acc", (0, -1), 0.97)))
 
 
-def test_seed_verdicts_agree_with_the_claims():
+def test_per_seed_verdicts_agree_with_the_claims():
     bad = _with(_fake_result(), "test_acc", (1, 1), 0.7)
     statements, values, holds = claims.verdicts(xor.per_seed_claims(bad, EXPECT))
     assert values.shape == holds.shape == (3, len(statements))

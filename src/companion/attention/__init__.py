@@ -37,7 +37,7 @@ from .claims import (ABLATION_ABOVE, ABLATION_BELOW, ABLATION_BELOW_MIN, ABLATIO
                      STEP_ONE_FLIPPED_MAX, STEP_ONE_TOL, THRESHOLD_BAND, TRAIN_MIN, UNIFORM_TOL, claim_groups,
                      fate_notes, per_seed_attention_role, per_seed_fates, per_seed_large_step_v, per_seed_low_snr,
                      per_seed_max_margin, per_seed_phase, per_seed_two_steps)
-from .data import AttentionData, explicit_loss, explicit_outputs, explicit_tokens
+from .data import AttentionData, SeedDraws, explicit_loss, explicit_outputs, explicit_tokens, problem, seed_draws
 from .explorer import explore
 from .figures import (figure_attention_role, figure_fates, figure_long_run, figure_phase, figure_step_sizes,
                       figure_steps)
@@ -57,7 +57,8 @@ __all__ = [
     "PHASE_NS", "LONG_STEPS", "LONG_SNRS", "ABLATION_SNRS", "ABLATION_SEEDS", "FATE_SEEDS", "FATE_STEPS",
     "LARGE_STEP_V", "SAMPLERS", "config_for", "snr", "with_snr", "at_dimension", "at_size",
     # data and training
-    "AttentionData", "explicit_tokens", "explicit_outputs", "explicit_loss", "SpanAttention", "AttentionResult",
+    "AttentionData", "SeedDraws", "seed_draws", "problem", "explicit_tokens", "explicit_outputs", "explicit_loss",
+    "SpanAttention", "AttentionResult",
     "train", "AttentionSweep", "sweep", "attention_role",
     # theory and measures
     "step_one_accuracy_prediction", "step_one_threshold", "margin_threshold", "PATTERNS", "HardAttentionMargin",

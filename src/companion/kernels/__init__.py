@@ -7,13 +7,14 @@ and Joshi, Vardi, Srebro, "Noisy Interpolation Learning with Shallow Univariate 
 (arXiv 2307.15396); the chapter is ``book/kernels.ipynb``. What lives where:
 
 =================  ===================================================================================
-``setting.py``     the kernels (:data:`KINDS`), :class:`CurveConfig`, the risk-curve configurations
+``setting.py``     the kernels (:data:`KINDS`), the largest condition number a solve may have
+                   (:data:`MAX_CONDITION`), :class:`CurveConfig`, the risk-curve configurations
                    (:data:`BOOK_CURVES`, :data:`PAPER_CURVES`, :data:`DIMENSION_FIXED`, ...) and the
                    scales (:data:`SCALES`, :func:`config_for`)
 ``data.py``        the data model: points on the sphere, the target, one seed's draw, the univariate
                    pure-noise data, the growing dimension
 ``solve.py``       kernel matrices and kernel ridge regression (:func:`fit_predict`,
-                   :func:`ridge_path`), and when a float64 solve cannot be trusted
+                   :func:`ridge_path`), and the check that refuses a float64 solve it cannot trust
 ``train.py``       the runs: :func:`risk_curves` over nested sample sizes, :func:`dimension_risk`,
                    :func:`noise_slopes`, :func:`numerics_check`
 ``relu.py``        univariate ReLU networks: the min-norm interpolator, the linear spline, their
@@ -48,7 +49,8 @@ from .relu import (Interpolant, ReluRisk, linear_spline, min_norm_interpolant, r
                    train_relu_network)
 from .setting import (BOOK_CURVES, DIMENSION_EXPONENT, DIMENSION_FIXED, DIMENSION_NS, KINDS, MAX_CONDITION,
                       PAPER_CURVES, RELU_NS, SCALES, SLOPE_NS, CurveConfig, Scale, check_kind, config_for)
-from .solve import SolveFailed, UntrustworthySolve, condition_estimate, fit_predict, kernel_matrix, ridge_path
+from .solve import (SolveFailed, UntrustworthySolve, cholesky_prefix, column_major, condition_estimate, fit_predict,
+                    kernel_matrix, kernel_unchecked, ridge_path)
 from .theory import (Eigenlearning, Spectrum, eigenlearning, eigenlearning_risk, gaussian_prediction,
                      gaussian_spectrum_closed_form, multiplicity, predicted_curve, sphere_spectrum, target_power)
 from .train import DimensionRisk, NumericsCheck, RiskCurves, dimension_risk, noise_slopes, numerics_check, risk_curves
@@ -60,6 +62,7 @@ __all__ = [
     "draw", "relu_data", "growing_dimension",
     # solves and runs
     "UntrustworthySolve", "SolveFailed", "kernel_matrix", "fit_predict", "ridge_path", "condition_estimate",
+    "kernel_unchecked", "cholesky_prefix", "column_major",
     "RiskCurves", "risk_curves", "DimensionRisk", "dimension_risk", "noise_slopes", "NumericsCheck", "numerics_check",
     "relu_cost_weight", "Interpolant", "min_norm_interpolant", "linear_spline", "ReluRisk", "relu_risk",
     "train_relu_network",

@@ -83,7 +83,7 @@ at n = 125 and 0.036 at n = 500, and the growing-dimension risk's standard devia
 RIDGE_RATIO = 0.5
 """The reference: the Gaussian kernel with ridge 1 (consistent, but not an interpolator: its training
 error stays near the noise level) has at n = 4,000 at most half the excess risk it has at n = 250
-(eigenlearning predicts 0.11 against 0.30, a ratio of 0.36; measured per seed on seeds 200-229:
+(eigenlearning predicts 0.111 against 0.305, a ratio of 0.36; measured per seed on seeds 200-229:
 0.305-0.445, ``book/robustness/kernels-book.txt``) ..."""
 
 
@@ -232,7 +232,7 @@ RELU_SPIKE_GROWTH_MIN = 2.0
 """The mechanism: the median of ``max |f|`` grows at least twofold from the smallest to the largest
 n (a spike's height scales with the ratio of neighbouring gaps between points, and the tallest of n
 such spikes grows like sqrt(n), a factor 4 from 32 to 512; measured 2.96 to 3.99 on the three batches of
-``book/robustness/kernels-relu.txt``)."""
+32 fresh seeds in ``book/robustness/kernels-relu.txt``)."""
 
 
 SPLINE_L2_GROWTH_MAX = 1.3

@@ -13,25 +13,30 @@ Buzaglo et al., "Deconstructing Data Reconstruction" (NeurIPS 2023). The chapter
                        Gaussian task of membership inference
 ``networks.py``        the networks (each from its own random generator) and what an attack needs of
                        a model
-``train.py``           training through the engine: to a stationary point with weight decay, plainly,
-                       and toward the max-margin direction (:func:`train_homogeneous`)
+``train.py``           training through the engine (a module as the engine's model, :class:`Network`,
+                       and its update rule, :class:`Steps`): to a stationary point with weight decay
+                       (:func:`train_stationary`, :class:`Stationary`), plainly, and toward the
+                       max-margin direction (:func:`train_homogeneous`)
 ``theory.py``          the KKT conditions of the max-margin problem (:func:`kkt_residual`)
-``measures.py``        kinks, membership scores with AUC and ROC, normalized cross-correlation, the
-                       normalized margin's largest fall
+``measures.py``        kinks (with their tolerances :data:`KINK_TOL`, :data:`KINK_SHARE`), membership
+                       scores with AUC and ROC, normalized cross-correlation and what counts as a
+                       recovered image (:data:`RECOVERED_NCC`), the normalized margin's largest fall
 ``attacks.py``         the univariate attack and membership inference over the dimension
 ``reconstruction.py``  reconstruction from the parameters, its trials with controls, the published
                        recipe scaled down, the defences
 ``claims.py``          the thresholds (each with its reason), the ``per_seed_*`` judges, the ``run_*``
                        runs behind them and :func:`claim_groups` (what "What we verified" and
                        ``python -m companion.robustness privacy`` judge)
-``figures.py``         every figure of the chapter (``figure_*``)
+``figures.py``         every figure of the chapter (``figure_*``, and the panels they share:
+                       :func:`draw_scores`, :func:`draw_chance`)
 ``explorer.py``        :func:`explore`, the interactive explorer
 ``checks.py``          the exercise checks (imported in the notebook as ``companion.checks.privacy``)
 ``references.py``      what the checks compare answers with
 =====================  ===============================================================================
 
-To change a figure, open ``figures.py``; a claim or its threshold, ``claims.py``; the data,
-``data.py``; a network, ``networks.py``; a scale, ``setting.py``. Every public name is importable
+To change a figure, open ``figures.py``; a claim or its threshold, ``claims.py`` (what counts as a
+kink or a recovered image, ``measures.py``); the data, ``data.py``; a network, ``networks.py``; a
+scale, ``setting.py``. Every public name is importable
 from ``companion.privacy`` itself.
 """
 from .attacks import Membership, Univariate, membership_over_dimension, univariate_attack

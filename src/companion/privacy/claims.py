@@ -161,8 +161,8 @@ def per_seed_membership(result: Membership) -> list[PerSeed]:
 
 RECOVERED_MIN = 0.75
 """In the verified setting at least three quarters of the training images are recovered on every seed
-(measured in ../shared/papers/privacy.md and on the chapter's seeds: 18-20 of 20; on the fresh seeds
-100-129, 16-20 of 20, ``book/robustness/privacy-book.txt``)."""
+(measured on the chapter's seeds: 18-20 of 20; on the fresh seeds 100-129, 16-20 of 20,
+``book/robustness/privacy-book.txt``)."""
 
 
 CONTROL_MAX = 0.15

@@ -27,14 +27,15 @@ Cluster Data" (ICLR 2024); the chapter is ``book/xor_grokking.ipynb``. What live
                    the delay runs)
 =================  ===================================================================================
 
-To change a figure, open ``figures.py``; a claim or its threshold, ``claims.py``; the data model,
-``data.py``; a configuration or a scale, ``setting.py``. Every public name is importable from
+To change a figure, open ``figures.py``; a claim or its threshold, ``claims.py`` (the steps at which
+each scale is judged, ``setting.py``'s :class:`Expectations`); the data model, ``data.py``; a
+configuration or a scale, ``setting.py``. Every public name is importable from
 ``companion.xor`` itself.
 """
 from .claims import (ALIGNMENT_END_MIN, FINAL_TEST_MIN, HARMFUL_TEST_MAX, HEBBIAN_CHANGE_CORRELATION_MIN,
                      HEBBIAN_CORRELATION_MIN, STEP_ONE_TEST_MAX, claim_groups, imbalance_notes, per_seed_claims,
                      run_config)
-from .data import XORSample, cluster_counts, draw_clusters, label_imbalance, sample
+from .data import SeedProducts, XORSample, assemble, cluster_counts, draw_clusters, label_imbalance, sample, seed_products
 from .explorer import explore
 from .figures import (accuracy_curves, draw_accuracy, figure_alignment, figure_delay, figure_hebbian, figure_long_run,
                       figure_neurons, figure_phases, figure_regimes, figure_sweep)
@@ -52,7 +53,8 @@ __all__ = [
     "FAST_START_EXPECT", "config_for", "theory_conditions", "natural_units", "from_natural_units", "default_dtype",
     "record_steps", "SAMPLERS", "FLOAT64_ABOVE_DIM",
     # data
-    "XORSample", "sample", "draw_clusters", "label_imbalance", "cluster_counts",
+    "XORSample", "sample", "draw_clusters", "label_imbalance", "cluster_counts", "SeedProducts", "seed_products",
+    "assemble",
     # training
     "XORResult", "train", "XORSweep", "sweep", "step_one_widths",
     # theory and measures
