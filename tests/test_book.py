@@ -65,8 +65,14 @@ def test_chapter_follows_the_anatomy(path):
     assert re.search(r"claims\.verify\(\w+\.claim_groups\(scale\)", source), source
     assert "print(claims.report(checked))" in source, source
     assert all(c.outputs for c in claims_cells), "the claims cell must be stored with its output"
-    text = "".join(o.get("text", "") for c in claims_cells for o in c.outputs)
+    text = verdict_text(nb)
     assert "✓" in text and "✗" not in text
+
+
+def verdict_text(nb) -> str:
+    """What a chapter's "What we verified" cell (tagged nbval-check-output) printed."""
+    return "".join(o.get("text", "") for c in nb.cells if "nbval-check-output" in c.metadata.get("tags", [])
+                   for o in c.outputs)
 
 
 STUDENT = ROOT / "book" / "student"
@@ -296,10 +302,8 @@ def test_robustness_records_judge_the_claims_the_chapters_print():
         assert lines, record.name
         judged[meta["chapter"]].update(lines)
     for chapter, name in chapters.items():
-        notebook = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)
-        printed = "\n".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-                            for output in cell.get("outputs", []))
-        verdicts = set(re.findall(r"^[✓✗] (.*)$", printed, re.M))
+        verdicts = set(re.findall(r"^[✓✗] (.*)$", verdict_text(nbformat.read(ROOT / "book" / f"{name}.ipynb", 4)),
+                                  re.M))
         assert verdicts, name
         assert judged[chapter] - verdicts == set(), (chapter, "records judge claims the chapter does not print")
         assert verdicts - judged[chapter] == set(), (chapter, "claims no book-scale record judges")
