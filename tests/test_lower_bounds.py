@@ -2,19 +2,19 @@
 versions (on top of this environment's torch and test tools) and runs the package's core tests,
 among them the check that every figure of a notebook shows in its own cell (matplotlib 3.7 and
 3.8 do not display a figure drawn inside ``plots.style()`` in a notebook with the tested ipykernel 7.4
-and IPython 9, so the bound is 3.9)."""
-import pathlib
+and IPython 9, so the bound is 3.9).
+
+And Colab's ipywidgets: Colab has shipped ipywidgets 7.7.1 since 2022 (``pip-freeze.txt`` of
+googlecolab/backend-info), and a Colab notebook installs the package with pip, which would replace
+it if the package asked for more. In an environment with ipywidgets 7.7.1, and in one with the newest
+8.x, installing the package leaves ipywidgets as it was, and every chapter's explorer builds, shows
+its widget beside its default picture in a kernel, and redraws there when a slider moves."""
 import re
-import subprocess
-import sys
-import sysconfig
-import tomllib
 
+import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-DEPENDENCIES = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-CORE_TESTS = ["tests/test_plots.py", "tests/test_engine.py", "tests/test_gram.py", "tests/test_twolayer.py",
-              "tests/test_widgets.py", "tests/test_claims.py"]
+import venvs
+from venvs import CORE_TESTS, DEPENDENCIES, NAMES
 
 
 def lowest() -> dict[str, str]:
@@ -30,37 +30,48 @@ def lowest() -> dict[str, str]:
 
 
 def test_every_dependency_but_torch_declares_a_lower_bound():
-    names = [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in DEPENDENCIES]
-    assert set(names) - set(lowest()) == {"torch"}
+    assert set(NAMES) - set(lowest()) == {"torch"}
 
 
 def test_core_tests_pass_at_the_declared_lower_bounds(tmp_path):
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    # the venv sees this environment's packages (torch, pytest, the companion package) after its own:
-    # --system-site-packages would give it the base interpreter's instead, which lack them when the
-    # tests run in a virtual environment. addsitedir also reads their .pth files (the editable install).
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    outer = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-    (pathlib.Path(purelib) / "_outer_environment.pth").write_text(
-        "import site; " + "; ".join(f"site.addsitedir({d!r})" for d in outer) + "\n")
+    python = venvs.create(tmp_path)
     pins = [f"{name}=={version}" for name, version in lowest().items()]
-    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
-                             capture_output=True, text=True, timeout=900)
-    assert install.returncode == 0, "could not install the lower bounds " + " ".join(pins) + ":\n" + install.stderr[-3000:]
-    code = ("import importlib.metadata as m, json, sys; "
-            "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))")
-    versions = subprocess.run([python, "-c", code, *lowest()], capture_output=True, text=True, check=True).stdout
-    for name, version in lowest().items():   # the venv really runs the lower bounds, not this environment's
-        assert f'"{name}": "{version}"' in versions, (name, version, versions)
+    venvs.pip_install(python, *pins)
+    # the venv really runs the lower bounds, not this environment's
+    assert venvs.versions(python, lowest()) == lowest()
     # and so does a notebook kernel started from it (test_plots runs one), not this environment's python
-    kernel = ("import nbformat, json; from nbclient import NotebookClient; nb = nbformat.v4.new_notebook(); "
-              "nb.cells = [nbformat.v4.new_code_cell('import matplotlib, numpy; print(matplotlib.__version__, numpy.__version__)')]; "
-              "NotebookClient(nb, kernel_name='python3', timeout=120).execute(); print(nb.cells[0].outputs[0]['text'])")
-    seen = subprocess.run([python, "-c", kernel], capture_output=True, text=True, check=True).stdout.split()
-    assert seen == [lowest()["matplotlib"], lowest()["numpy"]], seen
-    run = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *CORE_TESTS],
-                         cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    nb = venvs.run_cells(python, ["import matplotlib, numpy\nprint(matplotlib.__version__, numpy.__version__)"],
+                         tmp_path)
+    assert nb.cells[0].outputs[0]["text"].split() == [lowest()["matplotlib"], lowest()["numpy"]]
+    venvs.run_tests(python, CORE_TESTS)
+
+
+EXPLORER_IN_A_KERNEL = [
+    "import companion, ipywidgets\nfrom companion import xor\nex = xor.explore(xor.EXPLORER.replace(steps=20))\nex",
+    "ex.controls['steps'].value = 10     # as a student's slider would\n"
+    "print(ipywidgets.__version__)\nprint(companion.__file__)",
+]
+
+
+@pytest.mark.parametrize("ipywidgets", ["ipywidgets==7.7.1", "ipywidgets>=8,<9"], ids=["7.7.1", "newest-8"])
+def test_installing_the_package_keeps_ipywidgets_and_the_explorers_work(tmp_path, ipywidgets):
+    python = venvs.create(tmp_path)
+    venvs.pip_install(python, "--upgrade", ipywidgets)
+    before = venvs.versions(python, ["ipywidgets"])["ipywidgets"]
+    assert before == "7.7.1" or ("7.7.1" not in ipywidgets and before.startswith("8.")), before
+    # what a chapter's Colab set-up cell does: pip install the package, its dependencies resolved
+    venvs.pip_install(python, str(venvs.package_copy(tmp_path)))
+    assert venvs.versions(python, ["ipywidgets"])["ipywidgets"] == before, "installing the package replaced ipywidgets"
+    nb = venvs.run_cells(python, EXPLORER_IN_A_KERNEL, tmp_path)
+    shown = nb.cells[0].outputs[0]["data"]
+    assert {"application/vnd.jupyter.widget-view+json", "image/png"} <= set(shown)
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    assert state[shown["application/vnd.jupyter.widget-view+json"]["model_id"]]["model_name"] == "VBoxModel"
+    # the slider's redraw (a new figure, not the default one) went into the explorer's Output widget,
+    # where a front end shows it
+    redrawn = [o for m in state.values() if m["model_name"] == "OutputModel" for o in m["state"].get("outputs", [])]
+    assert [sorted(o.get("data", {})) for o in redrawn] == [["image/png", "text/plain"]]
+    assert redrawn[0]["data"]["image/png"] != shown["image/png"]
+    version, location = nb.cells[1].outputs[0]["text"].splitlines()
+    assert version == before and location.startswith(str(tmp_path / "venv")), (version, location)   # the installed copy
+    venvs.run_tests(python, ["tests/test_widgets.py"])      # every chapter's explorer builds and redraws

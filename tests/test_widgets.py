@@ -1,7 +1,8 @@
 """Explorer scaffolding: it redraws on a slider change and carries a static default figure."""
 import matplotlib.pyplot as plt
+import pytest
 
-from companion import widgets, xor
+from companion import attention, kernels, privacy, widgets, xor
 
 
 def test_explorer_redraws_and_carries_a_picture():
@@ -32,3 +33,27 @@ def test_xor_explorer_builds():
     ex.controls["dim"].value = 1e15          # the theorem's dimensions answer like the explorer's own
     assert "p = 1e+15" in ex.figure.axes[0].get_title()
     assert ex._repr_mimebundle_()["image/png"] == first
+
+
+# every chapter's explorer on a small configuration: it builds, carries its default picture beside
+# the widget, and redraws when a slider moves (tests/test_lower_bounds.py runs this file under
+# ipywidgets 7.7.1, Colab's, and the newest 8.x)
+EXPLORERS = {
+    "xor": (lambda: xor.explore(xor.EXPLORER.replace(steps=20)), "steps", 10),
+    "attention": (lambda: attention.explore(attention.EXPLORER.replace(n_test=100)), "steps", 1),
+    "kernels": (lambda: kernels.explore(), "n_max", 200),
+    "privacy": (lambda: privacy.explore(), "steps", 100),
+}
+
+
+@pytest.mark.parametrize("chapter", EXPLORERS)
+def test_every_chapter_explorer_builds_and_redraws(chapter):
+    build, control, value = EXPLORERS[chapter]
+    ex = build()
+    bundle = ex._repr_mimebundle_()
+    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
+    default = ex.figure
+    ex.controls[control].value = value
+    assert ex.figure is not default and ex.values()[control] == value
+    assert ex._repr_mimebundle_()["image/png"] == bundle["image/png"]

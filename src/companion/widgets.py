@@ -5,6 +5,10 @@ change of a slider reruns the chapter's draw function and replaces the figure. I
 (the built book) there is no kernel, so the explorer also carries a picture of its default
 figure: its display bundle holds both the widget and that PNG, and the book's configuration
 renders the PNG.
+
+It works with ipywidgets 7.7 (what Colab ships) and 8: the only difference it meets is that a 7.x
+widget has no ``_repr_mimebundle_`` (it publishes itself through ``_ipython_display_``), so
+:func:`_widget_bundle` builds the same bundle.
 """
 from __future__ import annotations
 
@@ -19,9 +23,12 @@ from IPython.display import display
 
 __all__ = ["Explorer", "slider", "int_slider", "log_slider", "dropdown", "checkbox"]
 
-def _look() -> dict:
-    """Each slider gets its own style and layout objects (widgets never share mutable state)."""
-    return dict(style={"description_width": "140px"}, layout=W.Layout(width="440px"), continuous_update=False)
+def _look(slider: bool = True) -> dict:
+    """Each control gets its own style and layout objects (widgets never share mutable state); a
+    slider updates when released (``continuous_update``, a trait that dropdowns and checkboxes lack:
+    traitlets warns of the unknown argument and means to refuse it)."""
+    look = dict(style={"description_width": "140px"}, layout=W.Layout(width="440px"))
+    return {**look, "continuous_update": False} if slider else look
 
 
 def slider(value: float, low: float, high: float, step: float, label: str) -> W.FloatSlider:
@@ -43,12 +50,21 @@ def log_slider(value: float, low: float, high: float, label: str, step: float = 
 
 def dropdown(options, value, label: str) -> W.Dropdown:
     """A choice among ``options`` with the book's layout."""
-    return W.Dropdown(options=list(options), value=value, description=label, **_look())
+    return W.Dropdown(options=list(options), value=value, description=label, **_look(slider=False))
 
 
 def checkbox(value: bool, label: str) -> W.Checkbox:
     """An on/off switch with the book's layout."""
-    return W.Checkbox(value=value, description=label, **_look())
+    return W.Checkbox(value=value, description=label, **_look(slider=False))
+
+
+def _widget_bundle(widget) -> dict:
+    """The display bundle of a widget with a view: ipywidgets 8's ``_repr_mimebundle_``, or for 7.x
+    (no such method) the view reference its ``_ipython_display_`` publishes, built the same way."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        return dict(widget._repr_mimebundle_() or {})
+    return {"application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                         "model_id": widget.model_id}}
 
 
 def _png(fig) -> str:
@@ -104,8 +120,7 @@ class Explorer:
         self._render()
 
     def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle = dict(bundle)
+        bundle = _widget_bundle(self.widget)
         bundle["image/png"] = self._default_png
         bundle["text/plain"] = "Explorer (default figure shown; run the notebook to move the sliders)"
         return bundle
