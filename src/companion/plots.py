@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["STYLE", "COLORS", "WIDTH", "style", "styled", "subplots", "figure", "finish", "band", "heatmap",
-           "corner_marks"]
+           "corner_marks", "legends_outside"]
 
 STYLE = {
     "figure.dpi": 100, "savefig.dpi": 100, "font.size": 11, "axes.titlesize": 11,
@@ -113,6 +113,31 @@ def figure(height: float, width: float = 1.0):
 def finish(fig, **layout):
     """Lay the figure out (``tight_layout`` with ``layout``'s arguments) and return it."""
     fig.tight_layout(**layout)
+    return fig
+
+
+def legends_outside(fig, *axes, handles=None, ncol=1, top=False, markerscale=1.0, **layout):
+    """Lay ``fig`` out (:func:`finish`) with its legends outside every panel, where they cover
+    no data and no label, and return it: one legend under each of ``axes`` (panels of one row), of
+    that panel's labelled artists and centered on it; or, given ``handles``, one legend of them for
+    the whole figure, under it (above it with ``top``). The figure grows by the tallest legend's
+    height, so the panels keep their size."""
+    where = "upper center" if top else "lower center"
+    style = dict(loc=where, ncol=ncol, fontsize=9, frameon=False, markerscale=markerscale)
+    if handles is not None:
+        pairs = [(None, fig.legend(handles=handles, bbox_to_anchor=(0.5, 1.0 if top else 0.0), **style))]
+    else:
+        pairs = [(ax, fig.legend(*ax.get_legend_handles_labels(), bbox_to_anchor=(0.5, 0.0), **style))
+                 for ax in axes]
+    renderer = fig.canvas.get_renderer()
+    room = max(legend.get_window_extent(renderer).height for _, legend in pairs) / fig.dpi + 0.05   # inches
+    fig.set_figheight(fig.get_figheight() + room)
+    share = room / fig.get_figheight()
+    finish(fig, rect=(0, 0, 1, 1 - share) if top else (0, share, 1, 1), **layout)
+    for ax, legend in pairs:
+        if ax is not None:   # centered under its own panel, now that the panels have their places
+            box = ax.get_position()
+            legend.set_bbox_to_anchor((box.x0 + box.width / 2, 0.0), transform=fig.transFigure)
     return fig
 
 

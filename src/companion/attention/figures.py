@@ -46,7 +46,6 @@ def figure_steps(result: AttentionResult, title: str | None = None):
     axes[0].set_ylabel("accuracy")
     axes[0].set_ylim(-0.02, 1.02)
     axes[0].set_xticks(s if len(s) <= 10 else s[:: max(1, len(s) // 8)])
-    axes[0].legend(loc="lower right", fontsize=9)
     att, flipped = result.train_attention[0, -1], result.flipped[0]
     bins = np.linspace(0, 1, 26)
     axes[1].hist(att[~flipped], bins=bins, color=plots.COLORS["train"], alpha=0.6, density=True, label="clean train")
@@ -55,10 +54,9 @@ def figure_steps(result: AttentionResult, title: str | None = None):
                  density=True, label="test")
     axes[1].set_xlabel(f"attention on the signal token, step {result.steps[-1]}")
     axes[1].set_ylabel("density")
-    axes[1].legend(fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10)
-    return plots.finish(fig)
+    return plots.legends_outside(fig, *axes)
 
 
 @plots.styled
@@ -224,8 +222,8 @@ def figure_long_run(runs: Sequence[AttentionResult], margins: Sequence[HardAtten
         ax.set_xscale("log")
         ax.set_xlabel("step (log scale)")
         ax.set_ylabel(ylabel, fontsize=10)
-    axes[0].legend(fontsize=9, loc="lower right")
-    return plots.finish(fig)
+    # one legend for the three panels (the same runs in the same colors)
+    return plots.legends_outside(fig, handles=axes[0].get_legend_handles_labels()[0], ncol=len(runs))
 
 
 @plots.styled

@@ -2,7 +2,6 @@
 drawn in the book's style (:mod:`companion.plots`) and shows nothing itself."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullLocator
 
@@ -17,13 +16,22 @@ __all__ = ["figure_risk_curves", "figure_spectra", "figure_noise", "figure_numer
 _CURVE_COLORS = {"ridge": "#2ca02c", "tempered": "#1f77b4", "catastrophic": "#d62728"}
 
 
+def _slanted_sizes(ax, ns) -> None:
+    """The sample sizes as the x ticks, labelled in plain numbers, slanted and ending at their ticks:
+    at 60 degrees, labels of neighbouring sizes on a log axis (2,500 and 3,000) do not touch."""
+    ax.set_xticks(list(ns), [f"{int(n):,}" for n in ns])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.tick_params(axis="x", labelrotation=60)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+        label.set_rotation_mode("anchor")
+
+
 def _log_axes(ax, ns) -> None:
     """Log-log axes labelled in plain numbers: the sample sizes on x, the default decades on y."""
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xticks(list(ns), [f"{int(n):,}" for n in ns])
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.tick_params(axis="x", labelrotation=45)
+    _slanted_sizes(ax, ns)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.1g}"[0] in "25" else ""))
 
@@ -169,7 +177,6 @@ def figure_numerics(check: NumericsCheck, title: str = ""):
     _log_axes(axes[0], check.ns)
     axes[0].set_xlabel("n")
     axes[0].set_ylabel("test risk")
-    axes[0].legend(fontsize=9, frameon=False)
     cond = np.where(np.isfinite(check.condition), check.condition, 1e18)
     axes[1].plot(check.ns, cond, "o-", color="C2")
     axes[1].axhline(MAX_CONDITION, color=plots.COLORS["harmful"], ls="--", lw=1,
@@ -177,15 +184,12 @@ def figure_numerics(check: NumericsCheck, title: str = ""):
     axes[1].axhline(1 / np.finfo(float).eps, color=plots.COLORS["gray"], ls=":", lw=1, label="1 / float64 ε")
     axes[1].set_xscale("log")
     axes[1].set_yscale("log")
-    axes[1].set_xticks(list(check.ns), [f"{int(n):,}" for n in check.ns])
-    axes[1].xaxis.set_minor_locator(plt.NullLocator())
-    axes[1].tick_params(axis="x", labelrotation=45)
+    _slanted_sizes(axes[1], check.ns)
     axes[1].set_xlabel("n")
     axes[1].set_ylabel("condition number of K_n")
-    axes[1].legend(fontsize=9, frameon=False)
     if title:
         fig.suptitle(title, fontsize=11)
-    return plots.finish(fig)
+    return plots.legends_outside(fig, *axes)
 
 
 @plots.styled
@@ -240,7 +244,6 @@ def figure_relu(x, y, interpolant: Interpolant, spline: Interpolant, network, ri
     ax.plot(x, y, "ko", ms=4, label="data")
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
-    ax.legend(fontsize=9, frameon=False, loc="lower left")
     ax = axes[1]
     for vals, color, ls, label in ((risk.l1, "C0", "-", "min-norm, L1"), (risk.l2, "C3", "-", "min-norm, L2"),
                                    (risk.spline_l1, "C0", ":", "spline, L1"),
@@ -252,5 +255,4 @@ def figure_relu(x, y, interpolant: Interpolant, spline: Interpolant, network, ri
     _log_axes(ax, risk.ns)
     ax.set_xlabel("n")
     ax.set_ylabel("error against f* = 0")
-    ax.legend(fontsize=9, frameon=False)
-    return plots.finish(fig)
+    return plots.legends_outside(fig, *axes, ncol=2)

@@ -37,14 +37,12 @@ def explore(seed: int = 0, device=None):
             draw_scores(axes[0], m_in, m_out)
             axes[0].set_ylabel("count")
             axes[0].set_title(f"d = {int(dim):,}, n = {n}, training accuracy {run.train_acc[-1]:.0%}")
-            axes[0].legend(fontsize=9)
             axes[1].plot(*roc_curve(m_in, m_out), color=plots.COLORS["train"], lw=2,
                          label=f"margin |f|: AUC {auc(m_in, m_out):.3f}")
             axes[1].plot(*roc_curve(l_in, l_out), color=plots.COLORS["neg"], lw=1.6, ls="--",
                          label=f"loss: AUC {auc(l_in, l_out):.3f}")
             draw_chance(axes[1])
-            axes[1].legend(fontsize=9, loc="lower right")
-            return plots.finish(fig)
+            return plots.legends_outside(fig, *axes)      # under each panel, covering no bar and no curve
 
     return widgets.Explorer(draw, {
         "dim": widgets.log_slider(100, 10, 3000, "input dimension d"),

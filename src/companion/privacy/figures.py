@@ -7,6 +7,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.transforms import Bbox
 
 from .. import plots, validate
 from .attacks import Membership, Univariate
@@ -47,8 +48,8 @@ def figure_implicit_bias(runs: dict):
         ax.set_title(title)
     axes[1].set_ylim(0, 1.05)
     axes[2].set_ylim(-0.03, 1.03)
-    axes[0].legend(fontsize=9, loc="lower right")
-    return plots.finish(fig)
+    # one legend for the three panels (the same runs in the same colors)
+    return plots.legends_outside(fig, handles=axes[0].get_legend_handles_labels()[0], ncol=len(runs))
 
 
 @plots.styled
@@ -91,7 +92,6 @@ def figure_univariate(results: Sequence[Univariate], show: int = 0):
     ax.set_xlabel("x")
     ax.set_ylabel("f(x) / smallest margin")
     ax.set_title(f"seed {show}: {int(r.hit.sum())} of {r.hit.size} kinks at training points", fontsize=10)
-    ax.legend(fontsize=9, loc="upper left")
     ax = axes[1]
     seeds = np.arange(len(results))
     share = np.array([q.hit.mean() if q.hit.size else 0.0 for q in results])
@@ -102,8 +102,7 @@ def figure_univariate(results: Sequence[Univariate], show: int = 0):
     ax.set_xticks(seeds)
     ax.set_xlabel("seed")
     ax.set_ylabel("share of candidates")
-    ax.legend(fontsize=9, loc="upper right")
-    return plots.finish(fig)
+    return plots.legends_outside(fig, *axes)
 
 
 def draw_scores(ax, members: np.ndarray, fresh: np.ndarray) -> None:
@@ -148,7 +147,7 @@ def figure_membership(result: Membership, seed_index: int = 0):
         ax.set_title(f"d = {int(dim):,}")
         if k == 0:
             ax.set_ylabel("count")
-            ax.legend(fontsize=9)
+            scores = ax.get_legend_handles_labels()[0]
     half = len(dims)
     ax = fig.add_subplot(grid[1, :half])
     for dim, color in zip(dims, shades):
@@ -169,7 +168,8 @@ def figure_membership(result: Membership, seed_index: int = 0):
     ax.set_ylabel("AUC")
     ax.set_ylim(0.4, 1.02)
     ax.legend(fontsize=9, loc="lower right")
-    return plots.finish(fig)
+    # the histograms' legend above the row it labels
+    return plots.legends_outside(fig, handles=scores, ncol=2, top=True)
 
 
 @plots.styled
@@ -226,13 +226,13 @@ def figure_defences(results: dict, undefended: Sequence | None = None):
     """
     names = list(dict.fromkeys(name for name, _ in results))
     fig, ax = plots.subplots(height=3.8)
+    notes = []
     for name, color, marker in zip(names, ("#1f77b4", "#d62728", "#2ca02c", "#9467bd"), "osD^"):
         keys = [k for k in results if k[0] == name]
         xs = [np.mean([t.recovered / len(t.scores) for t in results[k]]) for k in keys]
         ys = [np.mean([t.test_acc for t in results[k]]) for k in keys]
         ax.plot(xs, ys, color=color, marker=marker, ms=7, lw=1.6, label=name)
-        for (_, value), x, y in zip(keys, xs, ys):
-            ax.annotate(f"{value:g}", (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9, color=color)
+        notes += [(f"{value:g}", x, y, color) for (_, value), x, y in zip(keys, xs, ys)]
     if undefended:
         ax.plot([np.mean([t.recovered / len(t.scores) for t in undefended])],
                 [np.mean([t.test_acc for t in undefended])], marker="*", ms=14, color="black", ls="none",
@@ -240,5 +240,41 @@ def figure_defences(results: dict, undefended: Sequence | None = None):
     ax.set_xlabel(f"share of training images recovered (NCC ≥ {RECOVERED_NCC:g})")
     ax.set_ylabel("test accuracy")
     ax.set_xlim(-0.05, 1.05)
-    ax.legend(fontsize=9, loc="lower right")
-    return plots.finish(fig)
+    fig = plots.legends_outside(fig, handles=ax.get_legend_handles_labels()[0], ncol=2)
+    _label_points(ax, notes)      # once the panel has its final size
+    return fig
+
+
+def _label_points(ax, notes) -> None:
+    """Write each note ``(text, x, y, color)`` beside its point, inside the panel, at the first of a few
+    places around it that overlaps no marker, no note already written and no line; failing that, no
+    marker and no note (the points of the defences meet near the undefended one); failing that, at
+    the first place."""
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = []                                                    # display boxes of markers and notes
+    lines = [line.get_transform().transform_path(line.get_path()) for line in ax.lines
+             if line.get_linestyle() not in ("None", "none", "")]
+    for line in ax.lines:
+        if line.get_marker() not in (None, "None", "", " "):
+            size = line.get_markersize() * ax.figure.dpi / 72
+            for px, py in ax.transData.transform(np.column_stack(line.get_data())):
+                taken.append(Bbox.from_bounds(px - size / 2, py - size / 2, size, size))
+    places = [((6, 4), "left", "bottom"), ((6, -4), "left", "top"), ((-6, 4), "right", "bottom"),
+              ((-6, -4), "right", "top"), ((0, 9), "center", "bottom"), ((0, -9), "center", "top"),
+              ((6, 16), "left", "bottom"), ((6, -16), "left", "top"), ((-6, 16), "right", "bottom"),
+              ((-6, -16), "right", "top")]
+    for text, x, y, color in notes:
+        boxes = []
+        for offset, ha, va in places:
+            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=offset, ha=ha, va=va, fontsize=9,
+                               color=color)
+            boxes.append(note.get_window_extent(renderer))
+            note.remove()
+        inside = [frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes]
+        free = [ok and not any(b.overlaps(other) for other in taken) for b, ok in zip(boxes, inside)]
+        clear = [ok and not any(path.intersects_bbox(b, filled=False) for path in lines) for b, ok in zip(boxes, free)]
+        k = clear.index(True) if any(clear) else free.index(True) if any(free) else 0
+        offset, ha, va = places[k]
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=offset, ha=ha, va=va, fontsize=9, color=color)
+        taken.append(boxes[k])

@@ -89,10 +89,10 @@ def accuracy_curves(result, title: str | None = None, benign_level: float = FINA
     matplotlib.figure.Figure
     """
     fig, ax = plots.subplots(height=3.8)
-    draw_accuracy(ax, result, benign_level=benign_level)
+    draw_accuracy(ax, result, benign_level=benign_level, legend=False)
     seeds = result.train_acc.shape[0]
     ax.set_title(title or f"accuracy against step: mean over {seeds} seed(s), band = min to max")
-    return plots.finish(fig)
+    return plots.legends_outside(fig, handles=ax.get_legend_handles_labels()[0], ncol=3)
 
 
 @plots.styled
@@ -112,10 +112,10 @@ def figure_phases(result: XORResult, zoom: int = 50):
     fig, axes = plots.subplots(1, 2, height=3.6, gridspec_kw={"width_ratios": [1, 1.3]})
     draw_accuracy(axes[0], result, xscale="linear", xmax=zoom, legend=False)
     axes[0].set_title(f"steps 0 to {zoom}")
-    draw_accuracy(axes[1], result, xscale="log")
+    draw_accuracy(axes[1], result, xscale="log", legend=False)
     axes[1].set_ylabel("")
     axes[1].set_title(f"the whole run, {len(result.seeds)} seeds")
-    return plots.finish(fig)
+    return plots.legends_outside(fig, handles=axes[1].get_legend_handles_labels()[0], ncol=3)
 
 
 @plots.styled
@@ -145,7 +145,6 @@ def figure_hebbian(result: XORResult, widths: dict, seed_index: int = 0):
     axes[0].axvline(0, color="gray", lw=0.8)
     axes[0].set_xlabel("⟨v, x⟩,  v = Σᵢ yᵢ xᵢ")
     axes[0].set_ylabel("network after step 1, f(x)")
-    axes[0].legend(loc="upper left", markerscale=2)
     axes[0].set_title(f"test points, seed {result.seeds[seed_index]}")
     m = widths["widths"]
     dis = widths["disagreement"]
@@ -158,9 +157,11 @@ def figure_hebbian(result: XORResult, widths: dict, seed_index: int = 0):
     axes[1].loglog(m, c / np.sqrt(m), ":", color="black", label=f"{c:.2f} / √m")
     axes[1].set_xlabel("width m")
     axes[1].set_ylabel("sign disagreement with ⟨v, x⟩")
-    axes[1].legend()
     axes[1].set_title("finite-width fluctuations")
-    return plots.finish(fig)
+    fig = plots.legends_outside(fig, *axes)
+    for handle in fig.legends[0].legend_handles:   # the points of the left legend drawn twice as large
+        handle.set_sizes([24])
+    return fig
 
 
 @plots.styled
@@ -202,7 +203,6 @@ def figure_delay(grid: XORSweep, step_size: float, level: float = 0.95):
         ax.set_xlabel("step (log scale)")
     ax_acc.axhline(0.5, color="gray", lw=0.8, ls=":")
     ax_acc.set_ylabel("clean test accuracy")
-    ax_acc.legend(fontsize=9, loc="lower right")
     ax_pat.set_ylabel("activation patterns changed")
     ax_acc.set_title(f"test accuracy, α = {step_size:g}")
     ax_pat.set_title("changed since the start")
@@ -216,7 +216,8 @@ def figure_delay(grid: XORSweep, step_size: float, level: float = 0.95):
     ax_map.set_ylabel("step size α")
     ax_map.set_title(f"first step with test accuracy ≥ {100 * level:.0f}%  (–: not by step {steps[-1]}; "
                      "×: step 1 left a label unfitted)", fontsize=10)
-    return plots.finish(fig)
+    # the curves' legend above the two panels it labels
+    return plots.legends_outside(fig, handles=ax_acc.get_legend_handles_labels()[0], ncol=len(inits), top=True)
 
 
 @plots.styled
@@ -261,8 +262,7 @@ def figure_neurons(result: XORResult, steps: Sequence[int], seed_index: int = 0,
         ax.set_ylabel("⟨wⱼ, μ₂⟩ / ‖μ₂‖")
     for ax in axes[-1]:
         ax.set_xlabel("⟨wⱼ, μ₁⟩ / ‖μ₁‖")
-    axes[0, 0].legend(loc="upper left", markerscale=3, fontsize=9)
-    return plots.finish(fig)
+    return plots.legends_outside(fig, handles=axes[0, 0].get_legend_handles_labels()[0], ncol=2, markerscale=3)
 
 
 @plots.styled
@@ -344,9 +344,9 @@ def figure_regimes(results: Sequence[XORResult], titles: Sequence[str]):
     """
     fig, axes = plots.subplots(len(results), 1, height=3.0 * len(results), squeeze=False)
     for ax, res, title in zip(axes[:, 0], results, titles):
-        draw_accuracy(ax, res, legend=ax is axes[0, 0])
+        draw_accuracy(ax, res, legend=False)
         ax.set_title(title, fontsize=10)
-    return plots.finish(fig)
+    return plots.legends_outside(fig, handles=axes[0, 0].get_legend_handles_labels()[0], ncol=3)
 
 
 @plots.styled
@@ -386,6 +386,5 @@ def figure_long_run(result: XORResult, seed_index: int = 0):
     axes[1].hist(end[flipped], bins=bins, color=plots.COLORS["flipped"], alpha=0.7, label="flipped labels")
     axes[1].set_xlabel(f"yᵢ f(xᵢ) / minimum, step {result.steps[-1]}")
     axes[1].set_ylabel("training points")
-    axes[1].legend()
     axes[1].set_title(f"final margins, seed {result.seeds[seed_index]}")
-    return plots.finish(fig)
+    return plots.legends_outside(fig, axes[1], ncol=2)
