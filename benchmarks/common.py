@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import io
+import os
+import platform
+import shlex
+import sys
 import time
 
 import numpy as np
+import torch
 
 from companion import device as devices
 
@@ -65,3 +71,26 @@ def run_parts(doc: str, parts: dict) -> None:
     dev = devices.resolve_device(args.device)
     for name in args.only:
         parts[name](dev, args.repeat)
+
+
+def command_line() -> str:
+    """The command that runs this script, as typed: ``$ python benchmarks/bench_x.py --out ...``."""
+    return "$ python " + " ".join(shlex.quote(arg) for arg in sys.argv)
+
+
+def machine_line() -> str:
+    """When and where, as ``benchmarks/record.py`` writes it: the date, the CPUs, the load average now,
+    Python, torch and the platform."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"# recorded {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')} on "
+            f"{os.cpu_count()} CPUs (load average {load:.1f} at the start), Python {platform.python_version()}, "
+            f"torch {torch.__version__}, {platform.platform()}")
+
+
+def record(path: str, text: str, machine: str | None = None) -> None:
+    """Write a benchmark's printed ``text`` to ``path`` (its folder must exist) as the records in
+    ``book/benchmarks/`` are: a first line with the command that ran it (:func:`command_line`), the
+    text, and a last line with the date and the machine (``machine``: take :func:`machine_line` before
+    the runs, so that its load average is the other work's, not the benchmark's own; default: now)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"{command_line()}\n{text.rstrip()}\n{machine or machine_line()}\n")

@@ -1,49 +1,118 @@
-"""Shared fixtures: the book, built once per test session (it executes every chapter)."""
+"""Shared fixtures: the book executed once per test run, in the background.
+
+As soon as the tests are collected, and only if one of them needs the executed book, ``tests/
+execute_book.py`` starts in a separate process: it executes every chapter once at book scale on one
+core, builds the book from those executions and runs the student versions (its docstring says how).
+The tests that need it (marked by the fixture ``book_run``) are moved to the end of the run, so the
+unit tests use the other core meanwhile. Unit tests run torch on one thread: two threads on a
+2-core machine shared with a kernel only contend.
+"""
+import json
 import os
 import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 
-import pytest
+os.environ.setdefault("OMP_NUM_THREADS", "1")      # before torch is imported, here and in subprocesses
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def build_book(root: pathlib.Path, out: pathlib.Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``jupyter-book build`` of ``root`` into ``out`` with warnings as errors, as the README says;
-    ``env`` adds to the environment the build and its kernels see."""
-    return subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root),
-                           "--path-output", str(out), "-W", "-n", "--keep-going"], capture_output=True, text=True,
-                          cwd=root, env={**os.environ, **(env or {})})
+from execute_book import build_book  # noqa: E402,F401  (the one-page builds of tests/test_book.py use it)
 
 
 @dataclass
-class Built:
-    proc: subprocess.CompletedProcess
-    html: pathlib.Path
-    figures: pathlib.Path | None = None    # one JSON line per rendered figure (tests/figure_audit.py)
+class BookRun:
+    """What ``tests/execute_book.py`` did (``status.json``) and where it wrote it."""
+
+    out: pathlib.Path
+    status: dict
+
+    @property
+    def html(self) -> pathlib.Path:
+        return self.out / "_build" / "html"
+
+    @property
+    def figures(self) -> pathlib.Path:
+        return self.out / "figures.jsonl"
 
     @property
     def log(self) -> str:
-        return self.proc.stdout[-6000:] + self.proc.stderr[-6000:]
+        text = (self.out / "build.log").read_text()
+        return text[-6000:]
+
+    def executed(self, name: str):
+        """The chapter ``name`` as this run executed it."""
+        import nbformat
+        return nbformat.read(self.out / "tree" / "book" / f"{name}.ipynb", as_version=4)
+
+
+_RUN: dict = {}
+
+
+@pytest.hookimpl(trylast=True)          # after -k and -m have deselected what will not run
+def pytest_collection_modifyitems(session, config, items):
+    """Start the book's execution if a selected test needs it, and run those tests last."""
+    needs = [item for item in items if "book_run" in getattr(item, "fixturenames", ())]
+    if not needs or os.environ.get("COMPANION_BOOK_RUN"):
+        return
+    items[:] = [item for item in items if item not in needs] + needs
+    out = pathlib.Path(tempfile.mkdtemp(prefix="companion-book-run-"))
+    log = open(out / "execute.log", "w")
+    _RUN.update(out=out, log=log, started=time.perf_counter(), proc=subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "execute_book.py"), str(out)], stdout=log, stderr=subprocess.STDOUT))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The book's one execution: each chapter's time and slowest cells, the build, the student versions."""
+    if _RUN.get("out") is None or not (_RUN["out"] / "status.json").exists():
+        return
+    status = json.loads((_RUN["out"] / "status.json").read_text())
+    write = terminalreporter.write_line
+    terminalreporter.section("the book, executed once (tests/execute_book.py)")
+    for name, result in status["chapters"].items():
+        write(f"{name}: {result['seconds']:.0f} s; slowest cells: "
+              + "; ".join(f"{s:.0f} s (cell {i}: {first[:50]})" for s, i, first in result["cells"][:3]))
+    write(f"book build from the executed chapters: {status['build']['seconds']:.0f} s")
+    write("student versions: " + ", ".join(f"{n} {r['seconds']:.0f} s" for n, r in status["students"].items()))
+
+
+def pytest_unconfigure(config):
+    proc = _RUN.get("proc")
+    if proc is not None and proc.poll() is None:    # the run was cut short: do not leave the kernels behind
+        proc.terminate()                            # (execute_book.py stops its kernels on SIGTERM)
+        proc.wait(60)
+    if _RUN.get("out") is not None and not os.environ.get("COMPANION_KEEP_BOOK_RUN"):
+        shutil.rmtree(_RUN["out"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> Built:
-    """The book built from this checkout, its kernels recording the text size of every figure they
-    render (``tests/figure_audit.py``, run as an IPython startup file). Setting
-    ``COMPANION_BUILT_HTML`` to the ``_build/html`` of a build made by hand skips the build (for
-    working on the page checks alone; the figure log is then missing)."""
-    prebuilt = os.environ.get("COMPANION_BUILT_HTML")
-    if prebuilt:
-        return Built(subprocess.CompletedProcess([], 0, "", ""), pathlib.Path(prebuilt))
-    out = tmp_path_factory.mktemp("book")
-    ipython = out / "ipython"
-    (ipython / "profile_default" / "startup").mkdir(parents=True)
-    shutil.copy(pathlib.Path(__file__).with_name("figure_audit.py"),
-                ipython / "profile_default" / "startup" / "00-figure-audit.py")
-    figures = out / "figures.jsonl"
-    proc = build_book(ROOT, out, env={"IPYTHONDIR": str(ipython), "COMPANION_FIGURE_AUDIT": str(figures)})
-    return Built(proc, out / "_build" / "html", figures)
+def book_run() -> BookRun:
+    """The book executed once for this test run (``tests/execute_book.py``). ``COMPANION_BOOK_RUN``
+    naming the output folder of an earlier run reuses it (for working on the checks alone)."""
+    earlier = os.environ.get("COMPANION_BOOK_RUN")
+    if earlier:
+        out = pathlib.Path(earlier)
+    else:
+        proc = _RUN["proc"]
+        (_RUN["out"] / "units-done").touch()        # the run may now use both cores (execute_book.UNITS_DONE)
+        proc.wait()
+        out = _RUN["out"]
+        assert proc.returncode == 0, "tests/execute_book.py failed:\n" + (out / "execute.log").read_text()[-6000:]
+    status = out / "status.json"
+    assert status.exists(), f"the book's execution did not finish: no {status}"
+    return BookRun(out, json.loads(status.read_text()))
+
+
+def pytest_runtest_setup(item):
+    """Tests marked ``newest`` (tests/test_newest.py: minutes, and the newest releases from PyPI) run
+    only when ``-m`` names them, as in ``python -m pytest -m newest tests/test_newest.py``."""
+    if item.get_closest_marker("newest") and "newest" not in (item.config.getoption("markexpr") or ""):
+        pytest.skip("installs the newest releases from PyPI: run it with -m newest")

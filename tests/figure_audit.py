@@ -1,7 +1,7 @@
 """IPython startup file for the test build of the book: records the text size of every figure a
 chapter renders, so that a test can hold the figures to a legible size.
 
-``conftest.built_book`` copies this file into the startup folder of a temporary IPython profile
+``tests/execute_book.py`` copies this file into the startup folder of a temporary IPython profile
 (``IPYTHONDIR``) and names a log file in ``COMPANION_FIGURE_AUDIT``; every kernel that executes a
 chapter then runs it first. Each time a figure is rendered to an image (the inline backend's
 display, or ``savefig``, which the explorers use for their default picture), one JSON line is

@@ -1,5 +1,6 @@
 """The book: repository URL consistency, the build (warnings as errors), offline rendering, legible
 figures, and student versions."""
+import html
 import json
 import pathlib
 import re
@@ -10,7 +11,7 @@ import nbformat
 import pytest
 import yaml
 
-from companion import course
+from companion import course, verification
 from conftest import build_book
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -65,6 +66,10 @@ def test_chapter_follows_the_anatomy(path):
     assert re.search(r"claims\.verify\(\w+\.claim_groups\(scale\)", source), source
     assert "print(claims.report(checked))" in source, source
     assert all(c.outputs for c in claims_cells), "the claims cell must be stored with its output"
+    # the next cell shows the exact values and stores the claims as data for the verification appendix
+    after = nb.cells[[i for i, t in enumerate(tags) if "nbval-check-output" in t][0] + 1].source
+    assert re.match(r'display\(claims\.measured\(checked, chapter="\w+", scale=scale\)\)', after), after
+    assert verification.claims_in(nb, path.name)["scale"] == "book"
     text = verdict_text(nb)
     assert "✓" in text and "✗" not in text
 
@@ -200,29 +205,35 @@ def test_student_version_of_a_broken_convention_is_refused(tmp_path):
         course.repository_url(tmp_path / "c.yml")
 
 
+def build_one_page_book(root: pathlib.Path, *cells: str) -> subprocess.CompletedProcess:
+    """Build, in ``root``, a one-page book whose page (``book/page``) is a notebook of a title and the
+    code ``cells``, with the project's own configuration, extensions and static files; its HTML lands
+    in ``root / "out" / "_build" / "html"``."""
+    (root / "book").mkdir()
+    for name in ("_ext", "_static"):
+        (root / "book" / name).symlink_to(ROOT / "book" / name)
+    (root / "book" / "references.bib").write_text((ROOT / "book" / "references.bib").read_text())
+    (root / "_config.yml").write_text((ROOT / "_config.yml").read_text())
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/page\n")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A page"), *map(nbformat.v4.new_code_cell, cells)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, root / "book" / "page.ipynb")
+    return build_book(root, root / "out")
+
+
 @pytest.mark.parametrize("cell, fails", [("print('fine')", False), ("import warnings\nwarnings.warn('careful')", True)])
 def test_a_python_warning_in_a_chapter_fails_the_build(tmp_path, cell, fails):
-    # a one-page book with the project's own configuration, extensions and static files
-    (tmp_path / "book").mkdir()
-    for name in ("_ext", "_static"):
-        (tmp_path / "book" / name).symlink_to(ROOT / "book" / name)
-    (tmp_path / "book" / "references.bib").write_text((ROOT / "book" / "references.bib").read_text())
-    (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/page\n")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# A page"), nbformat.v4.new_code_cell(cell)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "book" / "page.ipynb")
-    proc = build_book(tmp_path, tmp_path / "out")
+    proc = build_one_page_book(tmp_path, cell)
     log = proc.stdout + proc.stderr
     assert (proc.returncode != 0) == fails, log[-3000:]
     if fails:
         assert "stderr was found in the cell outputs" in log
 
 
-def test_book_builds_offline_with_warnings_as_errors(built_book):
-    assert built_book.proc.returncode == 0, built_book.log
-    html = built_book.html
+def test_book_builds_offline_with_warnings_as_errors(book_run):
+    assert book_run.status['build']['returncode'] == 0, book_run.log
+    html = book_run.html
     chapter = (html / "book" / "xor_grokking.html").read_text()
     # MathJax comes from the book's own static files, not a CDN
     assert "_static/mathjax/tex-svg-full.js" in chapter
@@ -249,16 +260,14 @@ MIN_TEXT_PX = 12.5
 figure is smaller than about 10.6 px on the page, a little under the page's own small print."""
 
 
-def test_every_figure_is_drawn_with_legible_text(built_book):
-    # the kernels of the build logged every figure they rendered (tests/figure_audit.py): its dots per
-    # inch and its smallest text. A figure drawn outside the book's style (72 dpi) or with 8-point
-    # text fails here; the browser test checks how far the page shrinks the image.
-    if built_book.figures is None:
-        pytest.skip("COMPANION_BUILT_HTML: a book built by hand has no figure log")
-    assert built_book.proc.returncode == 0, built_book.log
-    assert built_book.figures.exists(), "the build's kernels logged no figure: the audit did not run"
-    logged = [json.loads(line) for line in built_book.figures.read_text().splitlines()]
-    shown = sum(len(re.findall(r'<img[^>]*src="[^"]*_images/', (built_book.html / "book" / f"{p.stem}.html").read_text()))
+def test_every_figure_is_drawn_with_legible_text(book_run):
+    # the kernels that executed the chapters logged every figure they rendered (tests/figure_audit.py):
+    # its dots per inch and its smallest text. A figure drawn outside the book's style (72 dpi) or with
+    # 8-point text fails here; the browser test checks how far the page shrinks the image.
+    assert book_run.status['build']['returncode'] == 0, book_run.log
+    assert book_run.figures.exists(), "the build's kernels logged no figure: the audit did not run"
+    logged = [json.loads(line) for line in book_run.figures.read_text().splitlines()]
+    shown = sum(len(re.findall(r'<img[^>]*src="[^"]*_images/', (book_run.html / "book" / f"{p.stem}.html").read_text()))
                 for p in NOTEBOOKS)
     assert shown > 0 and len(logged) >= shown, f"{len(logged)} figures logged, {shown} shown in the chapters"
     small = [f for f in logged if f["points"] is not None and f["points"] * f["dpi"] / 72 < MIN_TEXT_PX - 1e-9]
@@ -283,33 +292,167 @@ def test_student_citations_read_as_the_bibliography_labels_them():
     assert len(set(book.values())) == len(book), "two entries share a label"
 
 
-def test_robustness_records_judge_the_claims_the_chapters_print():
-    # book/robustness/*.txt are what the appendix shows as "how often the claims hold on fresh seeds".
-    # Each book-scale record must judge exactly the statements and thresholds that its chapter's
-    # "What we verified" cell prints (nbval keeps that output current), and together a chapter's
-    # records must judge every claim it prints: a changed threshold or a new claim makes them stale.
-    chapters = {"xor": "xor_grokking", "attention": "attention", "kernels": "kernels", "privacy": "privacy"}
-    records = sorted((ROOT / "book" / "robustness").glob("*.json"))
-    assert records
-    judged = {chapter: set() for chapter in chapters}
-    for record in records:
-        meta = json.loads(record.read_text())
-        text = record.with_suffix(".txt").read_text()
-        assert text.startswith("$ python -m companion.robustness " + meta["chapter"]), record.name
-        if meta["scale"] != "book" or meta["changes"]:
-            continue
-        lines = re.findall(r"^  (.*?): (?:failed on \d+ of \d+ seeds|held on \d+ of \d+ batches)", text, re.M)
-        assert lines, record.name
-        judged[meta["chapter"]].update(lines)
-    for chapter, name in chapters.items():
-        verdicts = set(re.findall(r"^[✓✗] (.*)$", verdict_text(nbformat.read(ROOT / "book" / f"{name}.ipynb", 4)),
-                                  re.M))
-        assert verdicts, name
-        assert judged[chapter] - verdicts == set(), (chapter, "records judge claims the chapter does not print")
-        assert verdicts - judged[chapter] == set(), (chapter, "claims no book-scale record judges")
+def test_robustness_records_judge_the_claims_the_chapters_check():
+    # book/robustness/*.json are what the verification appendix shows beside each claim. The book-scale
+    # records of a chapter must judge exactly the claims (statements and thresholds) that the committed
+    # chapter checks, and each record's text form must begin with the command that wrote it.
+    stored = verification.records(ROOT / "book" / "robustness")
+    assert stored
+    for record in stored:
+        text = (ROOT / "book" / "robustness" / record["file"]).with_suffix(".txt").read_text()
+        assert text.startswith("$ python -m companion.robustness " + record["chapter"]), record["file"]
+    for path in NOTEBOOKS:
+        measured = verification.claims_in(nbformat.read(path, as_version=4), path.name)
+        assert verification.disagreements(measured, stored) == []
+
+
+def test_disagreements_name_a_claim_without_a_record_and_a_record_of_a_claim_gone():
+    measured = {"chapter": "toy", "scale": "book", "groups": [{"title": "main", "claims": [
+        {"title": "accuracy (worst seed)", "threshold": 0.8, "relation": ">=", "percent": True, "measured": 0.9,
+         "holds": True, "line": "✓ accuracy (worst seed) ≥ 80%"}]}]}
+    record = {"file": "toy-book.json", "chapter": "toy", "scale": "book", "changes": {}, "seeds": [1, 2],
+              "command": "python -m companion.robustness toy --seeds 1 3", "started": "2026-12-07T12:00:00+00:00",
+              "seconds": 3.0, "machine": {"device": "cpu (1 thread)", "cpus": 2, "python": "3.11.7",
+                                          "platform": "Linux"}, "groups": [
+        {"title": "main", "claims": [{"title": "accuracy (worst seed)", "threshold": 0.8, "relation": ">=",
+                                      "percent": True, "pooled": False, "units": [[1], [2]], "holds": [True, False],
+                                      "held": 1, "of": 2}]}]}
+    assert verification.disagreements(measured, [record]) == []
+    moved = {**record, "groups": [{**record["groups"][0], "claims": [{**record["groups"][0]["claims"][0],
+                                                                       "threshold": 0.75}]}]}
+    problems = verification.disagreements(measured, [moved])
+    assert len(problems) == 2 and "no record judges" in problems[0] and "does not check" in problems[1]
+    assert verification.disagreements(measured, [{**record, "changes": {"n": 10}}])[0].startswith("toy: no record")
+    text = verification.markdown([("Toy", measured)], [record])
+    assert "| main: accuracy (worst seed) | ≥ 80% | 90% | ✓ | 1 of 2 seeds (failed: 2) \\[toy-book.json\\] |" in text
+    assert verification.markdown([("Toy", {**measured, "groups": [{"title": "a|b", "claims": [
+        {**measured["groups"][0]["claims"][0], "title": "D_c at $p$"}]}]})], [record]).count("a\\|b: D\\_c at \\$p\\$") == 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_runs_and_prints_the_claims_it_stores(book_run, path):
+    # the one execution of the chapter in this test run (tests/execute_book.py): no cell raised, and the
+    # cell nbval would compare (the "What we verified" table, identical on every machine) printed exactly
+    # what the committed notebook stores
+    result = book_run.status["chapters"][path.stem]
+    assert result["error"] is None, result["error"]
+    executed = verdict_text(book_run.executed(path.stem))
+    assert executed and executed == verdict_text(nbformat.read(path, as_version=4))
+
+
+def _shown(cell) -> str:
+    return " ".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/markdown", ""))
+                    + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_solution_passes_its_own_check_in_the_chapter(book_run, path):
+    # each solution that calls its exercise's check, at the book's sizes in this run's execution,
+    # is accepted by it (the check measures the experiment it judges: for a delay, a noise level, ...)
+    solved = [c for c in book_run.executed(path.stem).cells
+              if "solution" in c.metadata.get("tags", []) and re.search(r"\bcheck\.\w+\(", c.source)]
+    assert solved, "no solution calls its check"
+    for cell in solved:
+        assert "✓" in _shown(cell) and "✗" not in _shown(cell), (cell.source[:200], _shown(cell)[:500])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_student_version_runs_every_cell(book_run, path):
+    # the student version, alone in an empty folder, every cell executed in order, its exercise cells
+    # with their checks (the chapter's experiments replayed where called as in the chapter: tests/replay.py)
+    result = book_run.status["students"][path.stem]
+    assert result["error"] is None, result["error"]
+    nb = nbformat.read(book_run.out / "student" / path.stem / path.name, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count is not None for c in code), "a cell of the student version did not run"
+    exercises = [c for c in code if "exercise" in c.metadata.get("tags", [])]
+    assert exercises and all(c.outputs for c in exercises), "an exercise cell gave no feedback"
+
+
+def test_verification_appendix_lists_every_claim_with_this_runs_values(book_run):
+    assert book_run.status["build"]["returncode"] == 0, book_run.log
+    page = (book_run.html / "book" / "verification.html").read_text().replace("’", "'")   # MyST's smart quotes
+    stored = verification.records(ROOT / "book" / "robustness")
+    rows = 0
+    for path in NOTEBOOKS:
+        measured = verification.claims_in(book_run.executed(path.stem), path.name)
+        assert verification.disagreements(measured, stored) == []
+        for group in measured["groups"]:
+            rows += len(group["claims"])
+            for claim in group["claims"]:
+                assert html.escape(f"{group['title']}: {claim['title']}", quote=False) in page, claim["title"]
+    assert page.count("<tr") == rows + len(NOTEBOOKS), "one table row per claim, and a header per chapter"
+    assert "<strong>no record</strong>" not in page, "a claim without a record"
 
 
 def test_every_included_file_exists():
     for page in sorted((ROOT / "book").glob("*.md")):
         for target in re.findall(r"```\{literalinclude\}\s+(\S+)", page.read_text()):
             assert (page.parent / target).is_file(), f"{page.name} includes a missing file: {target}"
+
+
+def _fenced_blocks(page: str, info: str) -> list[str]:
+    """The bodies of the fenced blocks of ``page`` whose info string is ``info`` (e.g. ``text``)."""
+    return re.findall(r"^```" + re.escape(info) + r"[ \t]*\n(.*?)^```", page, flags=re.S | re.M)
+
+
+def test_performance_page_pastes_no_benchmark_run():
+    """A run of a benchmark is shown by including the record it wrote, never pasted as a text block."""
+    page = (ROOT / "book" / "performance.md").read_text()
+    pasted = [block.splitlines()[0] for block in _fenced_blocks(page, "text")
+              if block.strip() and block.lstrip().splitlines()[0].startswith("$ python")]
+    assert not pasted, f"book/performance.md pastes benchmark runs by hand; include their records instead: {pasted}"
+
+
+def test_included_benchmark_records_are_written_by_record_py():
+    """Every record under book/benchmarks/ that a page includes begins with the command that wrote it and
+    ends with the line of when and where (what benchmarks/record.py writes)."""
+    included = []
+    for page in sorted((ROOT / "book").glob("*.md")):
+        for target in re.findall(r"```\{literalinclude\}\s+(\S+)", page.read_text()):
+            path = (page.parent / target).resolve()
+            if path.parent == (ROOT / "book" / "benchmarks").resolve():
+                included.append(path)
+    assert included, "book/performance.md includes no benchmark record from book/benchmarks/"
+    for path in included:
+        lines = path.read_text().rstrip("\n").splitlines()
+        assert lines and lines[0].startswith("$ python benchmarks/"), f"{path.name} does not begin with its command"
+        assert lines[-1].startswith("# recorded "), f"{path.name} does not end with benchmarks/record.py's line"
+
+
+CODE_LINE_LIMIT = 79
+"""The longest code line a page shows without a horizontal scroll bar, in characters. Measured in
+headless Chromium on a one-page build with the book's ``_config.yml`` and ``book.css``
+(sphinx-book-theme 1.3 at its default, and widest, content width, from a window of about 1420 px):
+the text column is 854 px, a code cell's box 786 px inside 16 px of padding a side, and a character of
+its 14 px (0.875em) monospace font 8.43 px (DejaVu Sans Mono, the widest font of the theme's stack):
+89 characters in the text column, 81 inside an exercise box, 86 inside a solution box. 79 (PEP 8)
+fits all three, and the text column down to a 1320 px window."""
+
+
+def test_no_code_line_runs_past_the_page_column():
+    # the "# answer: <label>" marker is not counted: the pages do not show it (book/_ext)
+    marker = re.compile(r"[ \t]*#[ \t]*answer:[ \t]*[\w-]+[ \t]*$")
+    long = [f"{path.name}, cell {i}: {len(shown)} characters: {shown.strip()[:60]!r}"
+            for path in NOTEBOOKS for i, cell in enumerate(nbformat.read(path, as_version=4).cells)
+            if cell.cell_type == "code"
+            for shown in (marker.sub("", line) for line in cell.source.split("\n"))
+            if len(shown) > CODE_LINE_LIMIT]
+    assert not long, (f"code lines longer than {CODE_LINE_LIMIT} characters scroll sideways on the page; "
+                      "break them inside their parentheses:\n" + "\n".join(long))
+
+
+def test_pages_do_not_show_the_answer_markers(tmp_path):
+    # a line that prints an exercise's answer ends with "# answer: <label>" for the student versions
+    # (companion.course); the page shows the line without it, and changes nothing else
+    from html import unescape
+
+    proc = build_one_page_book(tmp_path, "answer = 6 * 7\nprint(answer)  # answer: ex-a\nprint('done')",
+                               "x = 1  # answer: a comment, not a marker\nprint(x)")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    page = (tmp_path / "out" / "_build" / "html" / "book" / "page.html").read_text()
+    text = unescape(re.sub(r"<[^>]+>", "", page))
+    assert "answer = 6 * 7\nprint(answer)\nprint('done')" in text
+    assert "# answer: ex-a" not in text
+    assert "x = 1  # answer: a comment, not a marker\nprint(x)" in text
+    assert '<span class="nb">print</span>' in page, "the cell is no longer highlighted"

@@ -1,4 +1,6 @@
 """The claim machinery shared by the chapters: worst-seed aggregation, per-seed verdicts, reports."""
+import json
+
 import numpy as np
 import pytest
 
@@ -78,6 +80,24 @@ def test_verify_judges_every_group_on_its_input_and_report_prints_and_raises():
     with pytest.raises(claims.ClaimFailed, match=r"(?s)^main run\n✗ accuracy.*measured 0.5"):
         claims.report(failing)
     claims.report(failing, measured=True)                             # the measurements never raise
+
+
+def test_measured_shows_the_measurements_and_carries_every_claim_as_data():
+    checked = claims.verify(GROUPS, main=np.array([0.9, 0.5, 0.85]), pool=np.array([0.9, 0.7, 0.9, 0.9]))
+    shown = claims.measured(checked, chapter="toy", scale="book")
+    bundle = shown._repr_mimebundle_()
+    assert bundle["text/plain"] == str(shown) == claims.report(checked, measured=True)
+    data = bundle[claims.MIME]
+    assert data["chapter"] == "toy" and data["scale"] == "book"
+    assert [g["title"] for g in data["groups"]] == ["main run", "pooled"]
+    first = data["groups"][0]["claims"][0]
+    assert first == {"title": "accuracy (worst seed)", "line": "✗ accuracy (worst seed) ≥ 80%", "threshold": 0.8,
+                     "relation": ">=", "percent": True, "measured": 0.5, "holds": False}
+    json.dumps(data)                                                   # plain data, as a notebook stores it
+    with pytest.raises(ValueError, match="chapter must be a non-empty string; got ''"):
+        claims.measured(checked, chapter="", scale="book")
+    with pytest.raises(ValueError, match="checked must be what claims.verify returned"):
+        claims.measured({"main run": [0.5]}, chapter="toy", scale="book")
 
 
 def test_verify_refuses_a_missing_group_and_too_few_seeds():

@@ -622,10 +622,9 @@ def test_delay_check_accepts_the_smallest_scale_and_shows_the_threshold():
     assert "Measured threshold (bisection): ω ≈ 3.0e-04" in verdict.message and "0.67 times it" in verdict.message
 
 
-def test_delay_check_accepts_the_notebook_answer_at_the_book_sizes():
-    # the solution's grid 1e-4 * 1.5^k picks 3.4e-4 (worst seed at step 10: 0.852 there, 0.968 at 2.25e-4)
-    verdict = check.delay(1e-4 * 1.5 ** 3, 3e-4, seeds=[0, 1, 2], device="cpu")
-    assert verdict.correct and "Measured threshold" in verdict.message, verdict.message
+# The delay check accepting the notebook's answer at the book sizes (3.4e-4 from the solution's grid
+# 1e-4 * 1.5^k) is tested on the chapter's own execution: tests/test_book.py,
+# test_every_solution_passes_its_own_check_in_the_chapter.
 
 
 def test_step_one_margin_gain_small_and_lazy_start():

@@ -5,6 +5,11 @@
   ``COMPANION_PROGRESS`` is ``0``. Nothing else is hidden: anything a cell writes to stderr (a
   Python warning, for instance) is still reported by myst-nb as a build warning
   (``nb_output_stderr: warn``), which ``-W`` turns into an error.
+- The kernels' OpenMP threads sleep while they wait (``OMP_WAIT_POLICY=PASSIVE``, unless the
+  environment sets it) instead of spinning: beside another heavy job on a small machine, spinning
+  threads wait on each other's descheduled partners at every one of the chapters' many small
+  tensor operations. ``benchmarks/bench_threads.py`` measures it; its record is in the appendix
+  *Performance and correctness*.
 - The bibliography is labelled author-year ("[Xu et al., 2024]"), as the text cites, not with
   pybtex's alpha keys ("[XWF+24]"): the formatting style ``authoryear`` (``bibtex_default_style``).
 - The proof index lists each theorem by its title and page, not by its raw label.
@@ -12,6 +17,9 @@
   inline configuration twice under Jupyter Book 1.0, and the second ``const THEBE_JS_URL`` is a
   JavaScript error in every page's console.
 - ``book.css`` wraps long outputs (a config's repr, a claims table) inside the text column.
+- A code line that prints an exercise's answer ends with ``# answer: <label>``, the marker the
+  student versions drop the line by (``companion.course``); the pages show the line without its
+  marker: it is a note for the generator, not for the reader. Nothing else in a cell is changed.
 """
 import os
 import re
@@ -21,6 +29,26 @@ from pybtex.plugin import register_plugin as register_pybtex_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinx.domains import Index
+
+
+_ANSWER_MARKER = re.compile(r"[ \t]*#[ \t]*answer:[ \t]*[\w-]+[ \t]*$")
+"""A code line's trailing answer marker, as ``companion.course`` reads it (one line at a time)."""
+
+
+def _hide_answer_markers(app, doctree):
+    """Drop the ``# answer: <label>`` marker from the end of every line of every code cell's source
+    as rendered (myst-nb puts a cell's source in a ``literal_block`` inside a ``cell_input``
+    container); the notebook itself keeps it."""
+    for box in doctree.findall(nodes.container):
+        if "cell_input" not in box["classes"]:
+            continue
+        for block in box.findall(nodes.literal_block):
+            text = block.astext()
+            shown = "\n".join(_ANSWER_MARKER.sub("", line) for line in text.split("\n"))
+            if shown != text:
+                # Sphinx highlights ``rawsource``; it must equal the text or the block is not highlighted
+                block.rawsource = shown
+                block[:] = [nodes.Text(shown)]
 
 
 class AuthorYearLabels(BaseLabelStyle):
@@ -99,8 +127,23 @@ def _scripts_once(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def encrypt_kernel_traffic() -> None:
+    """Kernels started by this process encrypt their local traffic (jupyter_client's
+    ``transport_encryption="auto"``: CurveZMQ keys, which ipykernel's kernelspec supports), so that
+    none prints "Kernel is running over TCP without encryption" when it starts. The warning was
+    harmless (the kernel listens on 127.0.0.1 only and every message is signed with a key that only
+    this user can read), but it showed on every start; myst-nb takes no kernel configuration, hence
+    the default is set here. Older jupyter_client versions have no such setting and print nothing."""
+    from jupyter_client.manager import KernelManager
+
+    if hasattr(KernelManager, "transport_encryption"):
+        KernelManager.transport_encryption.default_value = "auto"
+
+
 def setup(app):
     os.environ["COMPANION_PROGRESS"] = "0"
+    encrypt_kernel_traffic()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     register_pybtex_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
     app.setup_extension("sphinx_proof")
     from sphinx_proof.domain import ProofDomain
@@ -108,4 +151,5 @@ def setup(app):
     ProofDomain.indices = [TitledProofIndex]      # in place of sphinx-proof's label-only index
     app.add_css_file("book.css")
     app.connect("html-page-context", _scripts_once)
+    app.connect("doctree-read", _hide_answer_markers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

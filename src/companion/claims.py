@@ -16,8 +16,11 @@ Every notebook's "What we verified" cell is written the same way::
 a :class:`Claim` judged on its worst seed (:func:`aggregate`); :func:`report` prints one table per
 group (verdicts and thresholds only, so the text is identical on every machine and nbval can
 compare it) and raises :class:`ClaimFailed` when any claim fails, so that a failed claim fails
-the tests even in a notebook saved without outputs. A second, uncompared cell prints the exact
-values, ``print(claims.report(checked, measured=True))``.
+the tests even in a notebook saved without outputs. A second, uncompared cell shows the exact
+values, ``claims.measured(checked, chapter="xor", scale=scale)``: the same text as
+``report(checked, measured=True)``, and beside it, under the MIME type :data:`MIME`, every claim as
+data (statement, threshold, measured value, verdict), which the book's verification appendix reads
+from the executed notebook.
 """
 from __future__ import annotations
 
@@ -27,8 +30,12 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["Claim", "PerSeed", "Group", "ClaimFailed", "table", "measurements", "require", "aggregate", "verdicts",
-           "verify", "report"]
+__all__ = ["Claim", "PerSeed", "Group", "ClaimFailed", "Measured", "MIME", "table", "measurements", "require",
+           "aggregate", "verdicts", "verify", "report", "measured"]
+
+MIME = "application/vnd.companion.claims+json"
+"""The MIME type under which a notebook's measurements cell stores its claims as data
+(:class:`Measured`); pages show its text, the verification appendix reads the data."""
 
 _RELATIONS = {">=": "≥", "<=": "≤"}
 
@@ -365,3 +372,76 @@ def report(checked: Mapping[str, Sequence[Claim]], measured: bool = False) -> st
         except ClaimFailed as failed:
             raise ClaimFailed(f"{text}\n\n{failed}") from None
     return text
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A chapter's verified claims with their exact values, for the uncompared measurements cell.
+
+    Displayed in a notebook, it shows the text of ``report(checked, measured=True)`` and carries the
+    same claims as data under :data:`MIME` (see :meth:`data`), which the book's verification
+    appendix reads from the executed notebook.
+
+    Attributes
+    ----------
+    checked : mapping of str to sequence of Claim
+        What :func:`verify` returned.
+    chapter : str
+        The chapter's name, as :mod:`companion.robustness` knows it ("xor", "attention", ...).
+    scale : str
+        The scale the notebook ran at.
+    """
+
+    checked: Mapping[str, Sequence[Claim]]
+    chapter: str
+    scale: str
+
+    def __post_init__(self) -> None:
+        for name in ("chapter", "scale"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ValueError(f"{name} must be a non-empty string; got {getattr(self, name)!r}")
+        if not isinstance(self.checked, Mapping) or not all(
+                isinstance(c, Claim) for verified in self.checked.values() for c in verified):
+            raise ValueError("checked must be what claims.verify returned: group titles mapped to lists of Claim")
+
+    def __str__(self) -> str:
+        return report(self.checked, measured=True)
+
+    def data(self) -> dict:
+        """The claims as plain data (what :data:`MIME` carries).
+
+        Returns
+        -------
+        dict
+            ``{"chapter", "scale", "groups": [{"title", "claims": [{"title", "line", "threshold",
+            "relation", "percent", "measured", "holds"}]}]}``; ``line`` is the verdict line the
+            "What we verified" cell prints, ``title`` the claim's statement with how seeds combine.
+        """
+        return {"chapter": self.chapter, "scale": self.scale, "groups": [
+            {"title": title, "claims": [{"title": c.statement, "line": c.line(), "threshold": c.threshold,
+                                         "relation": c.relation, "percent": c.percent, "measured": c.measured,
+                                         "holds": c.holds} for c in verified]}
+            for title, verified in self.checked.items()]}
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/plain": str(self), MIME: self.data()}
+
+
+def measured(checked: Mapping[str, Sequence[Claim]], chapter: str, scale: str) -> Measured:
+    """The exact values behind a chapter's claims, as its measurements cell shows them.
+
+    Parameters
+    ----------
+    checked : mapping of str to sequence of Claim
+        What :func:`verify` returned.
+    chapter : str
+        The chapter's name ("xor", "attention", "kernels", "privacy").
+    scale : str
+        The scale the notebook ran at.
+
+    Returns
+    -------
+    Measured
+        Shows as text; carries the claims as data under :data:`MIME`.
+    """
+    return Measured(checked, chapter, scale)

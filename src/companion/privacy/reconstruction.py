@@ -401,12 +401,15 @@ def compare(variants: dict, seeds: Sequence[int] = (0, 1), **common) -> dict:
             for name, kwargs in variants.items()}
 
 
-def defences(seeds: Sequence[int] = (0,), **common) -> dict:
-    """Every strength of every defence in :data:`DEFENCES`, through :func:`compare`.
+def defences(seeds: Sequence[int] = (0,), names: Sequence[str] | None = None, **common) -> dict:
+    """Every strength of every defence in :data:`DEFENCES` (or of those named), through :func:`compare`.
 
     Parameters
     ----------
     seeds : sequence of int
+    names : sequence of str, optional
+        Keys of :data:`DEFENCES` to run (default: all of them, in its order); one defence at a time
+        keeps each call short.
     **common
         As for :func:`compare`.
 
@@ -415,6 +418,10 @@ def defences(seeds: Sequence[int] = (0,), **common) -> dict:
     dict of (str, float) to list of Trial
         ``(defence, strength)`` -> one trial per seed.
     """
+    names = list(DEFENCES) if names is None else list(names)
+    unknown = [n for n in names if n not in DEFENCES]
+    if unknown or not names:
+        raise ValueError(f"names must be keys of DEFENCES {list(DEFENCES)}; got {names!r}")
     variants = {(name, value): {argument: value, **fixed} for name, (argument, values, fixed) in DEFENCES.items()
-                for value in values}
+                if name in names for value in values}
     return compare(variants, seeds, **common)

@@ -1,0 +1,47 @@
+"""The replay that lets the student versions run without repeating their chapter's experiments
+(tests/replay.py): a stored result only for exactly the same call, every other call run for real."""
+import numpy as np
+import pytest
+
+import replay
+
+
+def test_replay_returns_the_recorded_result_only_for_the_same_call(tmp_path, monkeypatch):
+    monkeypatch.setattr(replay, "SLOWER_THAN", 0.0)        # store every call
+    calls = []
+
+    def experiment(seeds, scale=1.0):
+        calls.append(list(seeds))
+        return {"values": np.arange(len(seeds)) * scale}
+
+    record = replay._wrap(experiment, "record", str(tmp_path))
+    first = record([0, 1, 2], scale=2.0)
+    assert calls == [[0, 1, 2]] and len(list(tmp_path.glob("*.pkl"))) == 1
+    play = replay._wrap(experiment, "replay", str(tmp_path))
+    again = play([0, 1, 2], scale=2.0)                      # the same call: the stored result, not a run
+    assert calls == [[0, 1, 2]]
+    np.testing.assert_array_equal(again["values"], first["values"])
+    play([0, 1, 2], scale=3.0)                              # another argument: run for real
+    play([0, 1])                                            # other seeds: run for real
+    assert calls == [[0, 1, 2], [0, 1, 2], [0, 1]]
+
+
+def test_a_call_that_does_not_pickle_is_run_and_never_stored(tmp_path, monkeypatch):
+    monkeypatch.setattr(replay, "SLOWER_THAN", 0.0)
+
+    def experiment(fn):
+        return fn(2)
+
+    assert replay._wrap(experiment, "record", str(tmp_path))(lambda x: x + 1) == 3
+    assert not list(tmp_path.glob("*.pkl"))
+
+
+def test_a_fast_call_is_not_stored(tmp_path):
+    replay._wrap(lambda x: x, "record", str(tmp_path))(1)
+    assert not list(tmp_path.glob("*.pkl"))
+
+
+def test_a_bad_setting_is_refused(monkeypatch):
+    monkeypatch.setenv("COMPANION_REPLAY", "rewind:/tmp/x")
+    with pytest.raises(ValueError, match="COMPANION_REPLAY must be 'record:FOLDER' or 'replay:FOLDER'"):
+        replay._install()
