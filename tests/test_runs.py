@@ -1,9 +1,11 @@
 """The seed runner: batches, order, interrupts and executors; and what the chapters' results share."""
 import concurrent.futures
+import dataclasses
 import functools
 
 import numpy as np
 import pytest
+import torch
 
 from companion import engine, runs
 
@@ -30,6 +32,30 @@ def test_over_seeds_runs_in_order_in_process_and_on_an_executor():
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         there = runs.over_seeds(functools.partial(_square, offset=1), range(10), batch=3, executor=pool, progress=False)
     assert there.runs == here.runs and [x for r in there.results for x in r] == [s * s + 1 for s in range(10)]
+
+
+def test_over_seeds_on_a_dask_cluster_is_identical_seed_for_seed():
+    pytest.importorskip("distributed")
+    from companion import robustness, xor
+    cfg = xor.FAST_START.replace(n=100, dim=5000, width=50, n_test=200, signal=20, steps=50)
+
+    def experiment(seeds):            # defined here, as in a notebook: Dask sends it by value (cloudpickle)
+        return xor.train(cfg, seeds=seeds, device="cpu", progress=False)
+
+    here = runs.over_seeds(experiment, range(6), batch=3, progress=False)
+    with robustness.dask_executor(workers=2, torch_threads=torch.get_num_threads()) as pool:
+        there = runs.over_seeds(experiment, range(6), batch=3, executor=pool, progress=False)
+        pairs = runs.over_seeds(functools.partial(runs.batches, batch=2), range(4), batch=4, executor=pool,
+                                  progress=False)         # a partial of a module's function: sent by name
+    assert there.runs == here.runs == [[0, 1, 2], [3, 4, 5]] and not there.interrupted
+    assert pairs.results == [runs.batches(range(4), 2)]
+    for a, b in zip(here.results, there.results):
+        for field in dataclasses.fields(a):
+            x, y = getattr(a, field.name), getattr(b, field.name)
+            if isinstance(x, np.ndarray):
+                np.testing.assert_array_equal(x, y, err_msg=field.name)
+            else:
+                assert x == y, field.name
 
 
 def test_an_interrupted_seed_run_keeps_what_finished_and_is_refused():

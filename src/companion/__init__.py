@@ -40,6 +40,8 @@ The shared pieces, which import no chapter:
 :mod:`~.claims`         the claims protocol: per-seed values, groups, ``verify`` and ``report``
 :mod:`~.robustness`     ``python -m companion.robustness <chapter> --seeds A B``: every claim judged on
                         fresh seeds, as text and JSON
+:mod:`~.executors`      where batches of seeds run: local processes or a Dask cluster
+:mod:`~.verification`   the book's verification appendix: this build's claims beside the records
 :mod:`~.twolayer`       two-layer networks on their span coefficients
 :mod:`~.gram`           Gaussian vectors in any dimension, drawn as inner products
 :mod:`~.plots`          the book's figure style and one figure helper

@@ -9,9 +9,11 @@ over seeds); :func:`over_seeds` runs it over many seeds, in batches, with the en
 * an optional :class:`concurrent.futures.Executor`: in-process by default, a
   :class:`~concurrent.futures.ProcessPoolExecutor` for the local cores (started with the ``spawn``
   method, :func:`companion.robustness.local_processes`: a process forked after torch has started its
-  threads can hang), or a Dask cluster
-  (``distributed.Client(...).get_executor()``). Each batch is the same computation wherever it
-  runs, so the results are identical seed for seed; the batches come back in the order of the seeds.
+  threads can hang), or a Dask cluster (``distributed.Client(...).get_executor()``, from
+  :func:`companion.robustness.dask_executor`). Each batch is the same computation wherever it runs, so
+  on the same kind of device with the same torch threads the results are identical seed for seed
+  (``tests/test_runs.py`` checks it on a two-worker Dask cluster); the batches come back in the
+  order of the seeds.
 
 It also holds what the chapters' results have in common: results recorded at steps
 (:class:`Recorded`), accuracies over masked subsets of points (:func:`masked_accuracy`), and sweeps
@@ -187,14 +189,22 @@ def over_seeds(experiment: Callable[[list[int]], object], seeds: Sequence[int], 
     Parameters
     ----------
     experiment : callable
-        ``experiment(seeds) -> result`` for a list of seeds. With an executor it must be picklable (a
-        module-level function, or a :func:`functools.partial` of one).
+        ``experiment(seeds) -> result`` for a list of seeds. With an executor it and its result must
+        pickle. Local processes (:class:`~concurrent.futures.ProcessPoolExecutor`) take a module-level
+        function of an importable module, or a :func:`functools.partial` of one: not a function defined
+        in a notebook, nor a lambda. A Dask executor (:func:`companion.robustness.dask_executor`) sends
+        a function defined in a notebook (or a closure, a lambda) by value with cloudpickle, together
+        with the globals it uses, which must pickle too (no open files, locks or live GPU tensors; a
+        large array is sent with every batch); a module's function is sent by name, so its module (the
+        ``companion`` package, for one) must be installed where the workers run.
     seeds : sequence of int
         Distinct seeds >= 0.
     batch, min_seeds, pooled
         How the seeds are split (:func:`batches`).
     executor : concurrent.futures.Executor, optional
-        Where to run the batches (default: here, one after the other).
+        Where to run the batches (default: here, one after the other): local processes
+        (:func:`companion.robustness.local_processes`), a Dask cluster
+        (:func:`companion.robustness.dask_executor`), or any other.
     progress : bool or None
         A progress bar over the seeds: True always, False never, None when the work takes more than
         2 s (see :func:`companion.engine.progress_bar`).
