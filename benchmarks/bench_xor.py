@@ -13,8 +13,9 @@ plain  one seed trained twice on the same explicit draws (sampler "explicit"): w
 setup  the book configuration's data set-up (drawing the data and forming every inner product,
        then one step), with the Gram sampler ("wishart") and with explicit vectors.
 dims   xor.train at dim = 10^4 and at dim = 10^9 (n=200, width=500, n_test=1000, 200 steps, one
-       seed), each in a fresh Python process, reporting its time and peak resident memory; both
-       in float64, so only the dimension differs, and also at dim = 10^4 in the default float32.
+       seed), each in a fresh Python process, reporting its time and the range of its peak resident
+       memory over the runs; both in float64, so only the dimension differs, and also at dim = 10^4
+       in the default float32.
 step   one gradient step of the span model at the book size (3 seeds) against the bare batched
        matrix product it contains: how much the elementwise work adds.
 """
@@ -98,8 +99,9 @@ def dims(dev, repeat) -> None:
                                           capture_output=True, text=True).stdout) for _ in range(repeat)]
         t = np.array([r["seconds"] for r in runs])
         results[dim, dtype] = np.median(t)
+        mib = [r["peak_mib"] for r in runs]
         print(f"  dim=1e{int(np.log10(dim))} {dtype}: {spread(t)}; peak memory "
-              f"{max(r['peak_mib'] for r in runs):.0f} MiB")
+              f"{min(mib):.0f} to {max(mib):.0f} MiB")
     print(f"  ratio dim 1e9 / dim 1e4 (both float64): {results[10**9, 'float64'] / results[10**4, 'float64']:.2f}")
 
 

@@ -13,6 +13,7 @@ appendix quote these times.
 from __future__ import annotations
 
 import argparse
+import datetime
 import glob
 import shutil
 import sys
@@ -23,8 +24,22 @@ import nbformat
 from nbclient import NotebookClient
 
 
-def run(path: str, timeout: int) -> tuple[float, str, list[str]]:
-    """Execute ``path`` in an empty folder; its wall time, the device line it printed, and ✗ lines."""
+def slowest_cell(nb) -> tuple[float, str]:
+    """The longest cell's time in seconds (nbclient's timing metadata) and its first line of code."""
+    times = []
+    for cell in nb.cells:
+        timing = cell.metadata.get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            start, end = (datetime.datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                          for k in ("iopub.execute_input", "shell.execute_reply"))
+            first = next((s for s in cell.source.splitlines() if s.strip() and not s.startswith("#")), "")
+            times.append(((end - start).total_seconds(), first[:60]))
+    return max(times)
+
+
+def run(path: str, timeout: int) -> tuple[float, str, list[str], tuple[float, str]]:
+    """Execute ``path`` in an empty folder; its wall time, the device line it printed, ✗ lines and its
+    slowest cell."""
     folder = tempfile.mkdtemp()
     nb = nbformat.read(path, as_version=4)
     try:
@@ -36,7 +51,7 @@ def run(path: str, timeout: int) -> tuple[float, str, list[str]]:
     lines = [line for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
              for line in out.get("text", "").splitlines()]
     device = next((line.strip() for line in lines if line.startswith("running on")), "device not printed")
-    return seconds, device, [line for line in lines if "✗" in line]
+    return seconds, device, [line for line in lines if "✗" in line], slowest_cell(nb)
 
 
 def main() -> int:
@@ -50,12 +65,13 @@ def main() -> int:
     failed = 0
     for path in paths:
         try:
-            seconds, device, crosses = run(path, args.timeout)
+            seconds, device, crosses, (slowest, first) = run(path, args.timeout)
         except Exception as error:  # report it and go on to the next notebook
             failed += 1
             print(f"{path}: FAILED: {type(error).__name__}: {str(error).strip().splitlines()[-1:]}")
             continue
-        print(f"{path}: {seconds:.0f} s ({device})" + (f"; {len(crosses)} claim line(s) with ✗" if crosses else ""))
+        print(f"{path}: {seconds:.0f} s ({device}); slowest cell {slowest:.0f} s ({first})"
+              + (f"; {len(crosses)} claim line(s) with ✗" if crosses else ""))
         for line in crosses:
             print("   ", line)
         failed += bool(crosses)
