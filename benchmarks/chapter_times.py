@@ -13,8 +13,8 @@ appendix quote these times.
 from __future__ import annotations
 
 import argparse
-import datetime
 import glob
+import pathlib
 import shutil
 import sys
 import tempfile
@@ -23,18 +23,14 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
+from execute_book import cell_times  # noqa: E402  (the test run reads the same timing metadata)
+
 
 def slowest_cell(nb) -> tuple[float, str]:
     """The longest cell's time in seconds (nbclient's timing metadata) and its first line of code."""
-    times = []
-    for cell in nb.cells:
-        timing = cell.metadata.get("execution", {})
-        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
-            start, end = (datetime.datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
-                          for k in ("iopub.execute_input", "shell.execute_reply"))
-            first = next((s for s in cell.source.splitlines() if s.strip() and not s.startswith("#")), "")
-            times.append(((end - start).total_seconds(), first[:60]))
-    return max(times)
+    seconds, _, first = cell_times(nb)[0]
+    return seconds, first[:60]
 
 
 def run(path: str, timeout: int) -> tuple[float, str, list[str], tuple[float, str]]:

@@ -86,14 +86,18 @@ def execute(path: pathlib.Path, cwd: pathlib.Path, env: dict[str, str]) -> dict:
     return {"seconds": round(time.perf_counter() - start, 1), "error": error, "cells": cell_times(nb)[:5]}
 
 
-def in_slots(jobs: dict, slots) -> dict:
-    """Run ``jobs`` (name -> function of no argument), in their order, at most ``slots()`` at a time;
-    their results by name."""
+def in_slots(jobs: dict, slots, after: dict | None = None) -> dict:
+    """Run ``jobs`` (name -> function of no argument), at most ``slots()`` at a time, each once the jobs
+    it comes ``after`` (name -> names) have finished, the first ready one in their order first; their
+    results by name."""
+    after = after or {}
     results, running, pending = {}, {}, list(jobs)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         while pending or running:
-            while pending and len(running) < slots():
-                name = pending.pop(0)
+            ready = [n for n in pending if set(after.get(n, ())) <= results.keys()]
+            while ready and len(running) < slots():
+                name = ready.pop(0)
+                pending.remove(name)
                 running[name] = pool.submit(jobs[name])
             done, _ = concurrent.futures.wait(running.values(), timeout=2,
                                               return_when=concurrent.futures.FIRST_COMPLETED)
@@ -146,16 +150,12 @@ def main(out: pathlib.Path) -> None:
         return 2 if (out / UNITS_DONE).exists() else 1
 
     chapters = sorted((tree / "book").glob("*.ipynb"), key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else -1))
-    status["chapters"] = in_slots({path.stem: functools.partial(execute, path, path.parent, {
-        **env, "COMPANION_FIGURE_AUDIT": str(out / "figures.jsonl"), "COMPANION_REPLAY": f"record:{store}"})
-        for path in chapters}, slots)
-
     config = tree / "_config.yml"
     text = config.read_text()
     assert "  execute_notebooks: force" in text, "_config.yml no longer says execute_notebooks: force"
-    config.write_text(text.replace("  execute_notebooks: force", '  execute_notebooks: "off"', 1))
 
     def build() -> dict:
+        config.write_text(text.replace("  execute_notebooks: force", '  execute_notebooks: "off"', 1))
         start = time.perf_counter()
         proc = build_book(tree, out, env)
         (out / "build.log").write_text(proc.stdout + proc.stderr)
@@ -167,11 +167,20 @@ def main(out: pathlib.Path) -> None:
         shutil.copy(path, folder / path.name)
         return execute(folder / path.name, folder, {**env, "COMPANION_REPLAY": f"replay:{store}"})
 
-    jobs = {"build": build, **{f"student:{p.stem}": functools.partial(student, p)
-                               for p in sorted((tree / "book" / "student").glob("*.ipynb"))}}
-    done = in_slots(jobs, slots)
-    status["build"] = done.pop("build")
-    status["students"] = {name.removeprefix("student:"): result for name, result in done.items()}
+    # the chapters, longest first; the build once every chapter has run, from the executed notebooks;
+    # each student version as soon as its chapter has run (it replays that chapter's results)
+    jobs = {f"chapter:{p.stem}": functools.partial(execute, p, p.parent, {
+        **env, "COMPANION_FIGURE_AUDIT": str(out / "figures.jsonl"), "COMPANION_REPLAY": f"record:{store}"})
+        for p in chapters}
+    after = {"build": list(jobs)}
+    jobs["build"] = build
+    for p in sorted((tree / "book" / "student").glob("*.ipynb")):
+        jobs[f"student:{p.stem}"] = functools.partial(student, p)
+        after[f"student:{p.stem}"] = [f"chapter:{p.stem}"] if f"chapter:{p.stem}" in jobs else []
+    done = in_slots(jobs, slots, after)
+    status["chapters"] = {name.removeprefix("chapter:"): done[name] for name in jobs if name.startswith("chapter:")}
+    status["build"] = done["build"]
+    status["students"] = {name.removeprefix("student:"): done[name] for name in jobs if name.startswith("student:")}
     shutil.rmtree(store, ignore_errors=True)
 
     status["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

@@ -45,3 +45,41 @@ def test_a_bad_setting_is_refused(monkeypatch):
     monkeypatch.setenv("COMPANION_REPLAY", "rewind:/tmp/x")
     with pytest.raises(ValueError, match="COMPANION_REPLAY must be 'record:FOLDER' or 'replay:FOLDER'"):
         replay._install()
+
+
+def test_the_book_run_starts_each_job_after_its_prerequisites_and_within_its_slots():
+    import threading
+    import time
+
+    from execute_book import in_slots
+    events, lock, running = [], threading.Lock(), [0]
+    peak = [0]
+
+    def job(name, seconds):
+        def run():
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+                events.append(("start", name))
+            time.sleep(seconds)
+            with lock:
+                running[0] -= 1
+                events.append(("end", name))
+            return name
+        return run
+
+    jobs = {"chapter:a": job("chapter:a", 0.6), "chapter:b": job("chapter:b", 0.1), "build": job("build", 0.1),
+            "student:a": job("student:a", 0.1), "student:b": job("student:b", 0.1)}
+    after = {"build": ["chapter:a", "chapter:b"], "student:a": ["chapter:a"], "student:b": ["chapter:b"]}
+    results = in_slots(jobs, lambda: 2, after)
+    assert results == {name: name for name in jobs}
+    order = {event: i for i, event in enumerate(events)}
+    for name, needs in after.items():
+        assert all(order[("end", n)] < order[("start", name)] for n in needs), (name, events)
+    assert peak[0] == 2
+    # student:b is ready while chapter:a still runs, so it goes before the build, which waits for chapter:a
+    assert order[("start", "student:b")] < order[("end", "chapter:a")] < order[("start", "build")]
+    events.clear()
+    in_slots(jobs, lambda: 1, after)
+    assert [e for e in events if e[0] == "start"] == [("start", n) for n in
+                                                      ["chapter:a", "chapter:b", "build", "student:a", "student:b"]]
