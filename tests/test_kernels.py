@@ -2,6 +2,7 @@
 factorizations against separate solves, spectra against closed forms and kernel matrices,
 eigenlearning against known limits and explicit sampling, the min-norm ReLU interpolator against a
 plain fine-grid program and a closed form, claims that can fail, bad input, and the exercise checks."""
+import dataclasses
 import warnings
 
 import numpy as np
@@ -303,6 +304,18 @@ def test_relu_risk_reports_the_largest_value_of_each_interpolant():
         x, y = K.relu_data(int(n), 3 * 100 + j)
         f = K.min_norm_interpolant(x, y)
         assert risk.sup[0, j] == pytest.approx(np.abs(f(t)).max(), rel=1e-4)
+
+
+def test_relu_risk_split_over_seeds_and_joined_equals_one_call():
+    whole = K.relu_risk((8, 16), [3, 4, 5], progress=False)
+    joined = K.join_risks([K.relu_risk((8, 16), [3], progress=False), K.relu_risk((8, 16), [4, 5], progress=False)])
+    for name in ("l1", "l2", "spline_l1", "spline_l2", "change", "sup"):
+        np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name))
+    assert joined.planned_steps == whole.planned_steps == 3 and not joined.interrupted
+    with pytest.raises(ValueError, match="same ns and noise"):
+        K.join_risks([whole, K.relu_risk((8,), [3], progress=False)])
+    with pytest.raises(engine.IncompleteRunError):
+        K.join_risks([whole, dataclasses.replace(whole, interrupted_at=1)])
 
 
 def test_min_norm_interpolant_rejects_bad_input():

@@ -155,6 +155,24 @@ def test_a_sweep_over_step_sizes_and_inits_equals_separate_runs():
         xor.sweep(SMALL, {"step_size": [0.1, -0.1]}, seeds=[0])
 
 
+def test_a_sweep_split_over_calls_and_joined_equals_one_sweep():
+    axes = {"init_scale": [1e-6, 1e-4, 1e-3], "step_size": [0.02, 0.08]}
+    whole = xor.sweep(SMALL, axes, seeds=[3, 5], device="cpu")
+    parts = [xor.sweep(SMALL, {**axes, "init_scale": values}, seeds=[3, 5], device="cpu")
+             for values in ([1e-6], [1e-4, 1e-3])]
+    joined = xor.join_sweeps(parts, "init_scale")
+    np.testing.assert_array_equal(joined.axes["init_scale"], whole.axes["init_scale"])
+    for name in ("train_acc", "flipped_train_acc", "test_acc", "pattern_change"):
+        np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name))
+    with pytest.raises(ValueError, match="axis must be one of"):
+        xor.join_sweeps(parts, "signal")
+    other = xor.sweep(SMALL, {**axes, "init_scale": [1e-4]}, seeds=[3], device="cpu")
+    with pytest.raises(ValueError, match="differ only in their 'init_scale'"):
+        xor.join_sweeps([parts[0], other], "init_scale")
+    with pytest.raises(engine.IncompleteRunError):
+        xor.join_sweeps([parts[0], dataclasses.replace(parts[1], interrupted_at=3)], "init_scale")
+
+
 def test_step_one_is_closer_to_hebbian_in_wider_networks():
     widths = xor.step_one_widths(SMALL.replace(init_scale=1e-7), [20, 400], seeds=list(range(6)))
     assert widths["disagreement"].shape == (2, 6)

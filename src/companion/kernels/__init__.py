@@ -18,7 +18,7 @@ and Joshi, Vardi, Srebro, "Noisy Interpolation Learning with Shallow Univariate 
 ``train.py``       the runs: :func:`risk_curves` over nested sample sizes, :func:`dimension_risk`,
                    :func:`noise_slopes`, :func:`numerics_check`
 ``relu.py``        univariate ReLU networks: the min-norm interpolator, the linear spline, their
-                   errors (:func:`relu_risk`) and a trained network
+                   errors (:func:`relu_risk`, :func:`join_risks`) and a trained network
 ``theory.py``      what the chapter derives: spectra on the sphere and the eigenlearning estimate
 ``measures.py``    :func:`risk_at`, a seed's risk at one sample size
 ``claims.py``      the thresholds (each with its reason), the ``per_seed_*`` judges, the ``run_*``
@@ -45,8 +45,8 @@ from .explorer import explore
 from .figures import (figure_dimension, figure_noise, figure_numerics, figure_relu, figure_risk_curves,
                       figure_spectra)
 from .measures import risk_at
-from .relu import (Interpolant, ReluRisk, linear_spline, min_norm_interpolant, relu_cost_weight, relu_risk,
-                   train_relu_network)
+from .relu import (Interpolant, ReluRisk, join_risks, linear_spline, min_norm_interpolant, relu_cost_weight,
+                   relu_risk, train_relu_network)
 from .setting import (BOOK_CURVES, DIMENSION_EXPONENT, DIMENSION_FIXED, DIMENSION_NS, KINDS, MAX_CONDITION,
                       PAPER_CURVES, RELU_NS, SCALES, SLOPE_NS, CurveConfig, Scale, check_kind, config_for)
 from .solve import (SolveFailed, UntrustworthySolve, cholesky_prefix, column_major, condition_estimate, fit_predict,
@@ -64,7 +64,7 @@ __all__ = [
     "UntrustworthySolve", "SolveFailed", "kernel_matrix", "fit_predict", "ridge_path", "condition_estimate",
     "kernel_unchecked", "cholesky_prefix", "column_major",
     "RiskCurves", "risk_curves", "DimensionRisk", "dimension_risk", "noise_slopes", "NumericsCheck", "numerics_check",
-    "relu_cost_weight", "Interpolant", "min_norm_interpolant", "linear_spline", "ReluRisk", "relu_risk",
+    "relu_cost_weight", "Interpolant", "min_norm_interpolant", "linear_spline", "ReluRisk", "relu_risk", "join_risks",
     "train_relu_network",
     # theory and measures
     "multiplicity", "Spectrum", "sphere_spectrum", "gaussian_spectrum_closed_form", "target_power", "Eigenlearning",

@@ -15,7 +15,7 @@ from ..device import resolve_device
 from .data import relu_data
 
 __all__ = ["relu_cost_weight", "Interpolant", "min_norm_interpolant", "linear_spline", "ReluRisk", "relu_risk",
-           "train_relu_network"]
+           "join_risks", "train_relu_network"]
 
 def relu_cost_weight(t):
     """The weight of the representational cost ``int sqrt(1 + x^2) |f''(x)| dx`` of a two-layer ReLU
@@ -246,6 +246,36 @@ def relu_risk(ns: Sequence[int], seeds: Sequence[int], noise: float = 1.0, progr
     l1, l2, s1, s2, ch, sup = (rows[:, k] for k in range(6))
     return ReluRisk(np.asarray(ns), l1, l2, s1, s2, ch, noise, sup, planned_steps=len(seeds),
                     interrupted_at=len(done.seeds) if done.interrupted else None)
+
+
+def join_risks(parts: Sequence[ReluRisk]) -> ReluRisk:
+    """:func:`relu_risk` results over consecutive groups of seeds, joined in order (a long run split over
+    several calls, each short): the same as one call over all the seeds, since each seed's data depend
+    on that seed alone.
+
+    Parameters
+    ----------
+    parts : sequence of ReluRisk
+        Finished results with the same ``ns`` and noise.
+
+    Returns
+    -------
+    ReluRisk
+    """
+    parts = list(parts)
+    if not parts or not all(isinstance(p, ReluRisk) for p in parts):
+        raise ValueError(f"parts must be a non-empty sequence of ReluRisk; got {parts!r}")
+    first = parts[0]
+    if any(p.interrupted for p in parts):
+        raise engine.IncompleteRunError("join_risks: a part was interrupted; rerun it")
+    if any(not np.array_equal(p.ns, first.ns) or p.noise != first.noise for p in parts):
+        raise ValueError("parts must have the same ns and noise")
+
+    def join(name):
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    return ReluRisk(first.ns, join("l1"), join("l2"), join("spline_l1"), join("spline_l2"), join("change"),
+                    first.noise, join("sup"), planned_steps=sum(p.planned_steps for p in parts))
 
 
 def _seed_errors(ns: list[int], noise: float, seeds: list[int]) -> list[np.ndarray]:

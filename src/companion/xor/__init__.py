@@ -12,7 +12,8 @@ Cluster Data" (ICLR 2024); the chapter is ``book/xor_grokking.ipynb``. What live
 ``data.py``        the data model: cluster draws, the explicit :func:`sample`, the inner products the
                    span dynamics see, label imbalances and cluster counts
 ``train.py``       :func:`train` (one configuration over seeds), :func:`sweep` (a grid of
-                   configurations), :func:`step_one_widths`; results :class:`XORResult`, :class:`XORSweep`
+                   configurations; :func:`join_sweeps` joins one split over several calls),
+                   :func:`step_one_widths`; results :class:`XORResult`, :class:`XORSweep`
 ``theory.py``      what the chapter derives: :func:`step_one_margin_gain`, :func:`noisy_test_accuracy`
 ``measures.py``    what is measured on a run: Hebbian agreement and correlation, feature alignment,
                    normalized margin, :func:`first_step_reaching`, :func:`cluster_accuracy`
@@ -45,7 +46,7 @@ from .setting import (BOOK, EXPLORER, FAST_START, FAST_START_EXPECT, FLOAT64_ABO
                       THEOREM, Expectations, Scale, XORConfig, config_for, default_dtype, from_natural_units,
                       natural_units, record_steps, theory_conditions)
 from .theory import noisy_test_accuracy, step_one_margin_gain
-from .train import XORResult, XORSweep, step_one_widths, sweep, train
+from .train import XORResult, XORSweep, join_sweeps, step_one_widths, sweep, train
 
 __all__ = [
     # setting
@@ -56,7 +57,7 @@ __all__ = [
     "XORSample", "sample", "draw_clusters", "label_imbalance", "cluster_counts", "SeedProducts", "seed_products",
     "assemble",
     # training
-    "XORResult", "train", "XORSweep", "sweep", "step_one_widths",
+    "XORResult", "train", "XORSweep", "sweep", "join_sweeps", "step_one_widths",
     # theory and measures
     "step_one_margin_gain", "noisy_test_accuracy", "feature_alignment", "hebbian_agreement", "hebbian_correlation",
     "normalized_margin", "first_step_reaching", "cluster_accuracy",

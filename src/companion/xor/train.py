@@ -7,6 +7,8 @@ configurations train together as one batched computation.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -19,7 +21,7 @@ from .data import SeedProducts, assemble, seed_products
 from .measures import hebbian_agreement, hebbian_correlation
 from .setting import BOOK, SAMPLERS, XORConfig, default_dtype, record_steps
 
-__all__ = ["XORResult", "train", "XORSweep", "sweep", "step_one_widths"]
+__all__ = ["XORResult", "train", "XORSweep", "sweep", "join_sweeps", "step_one_widths"]
 
 _VARIED = ("signal", "noise_rate", "init_scale", "step_size")
 
@@ -252,6 +254,48 @@ def sweep(cfg: XORConfig, axes: Mapping[str, Sequence[float]], seeds: Sequence[i
         flipped_train_acc=grid(runs.masked_accuracy(run["train_out"], o["labels"], o["flipped"])),
         test_acc=grid(runs.masked_accuracy(run["eval_out"], o["clean_eval"])),
         pattern_change=grid(run["pattern_change"]), planned_steps=cfg.steps, interrupted_at=run.interrupted_at)
+
+
+def join_sweeps(parts: Sequence[XORSweep], axis: str) -> XORSweep:
+    """Sweeps that differ only in the values of one axis, joined along it (a long sweep split over
+    several calls, each short). On common random numbers every cell depends only on its own
+    configuration and seed, so the result equals one :func:`sweep` over all the values.
+
+    Parameters
+    ----------
+    parts : sequence of XORSweep
+        Finished sweeps with the same base configuration, seeds, recorded steps and other axes.
+    axis : str
+        One of their axes.
+
+    Returns
+    -------
+    XORSweep
+        Its ``axis`` values are the parts' in order.
+    """
+    parts = list(parts)
+    if not parts or not all(isinstance(p, XORSweep) for p in parts):
+        raise ValueError(f"parts must be a non-empty sequence of XORSweep; got {parts!r}")
+    first = parts[0]
+    if axis not in first.axes:
+        raise ValueError(f"axis must be one of the sweeps' axes {list(first.axes)}; got {axis!r}")
+    for p in parts:
+        if p.interrupted:
+            raise engine.IncompleteRunError("join_sweeps: a part was interrupted; rerun it")
+        same = (p.config == first.config and list(p.axes) == list(first.axes)
+                and np.array_equal(p.seeds, first.seeds) and np.array_equal(p.steps, first.steps)
+                and all(np.array_equal(p.axes[k], first.axes[k]) for k in first.axes if k != axis))
+        if not same:
+            raise ValueError(f"parts must differ only in their {axis!r} values (same configuration, seeds, "
+                             "recorded steps and other axes)")
+    k = list(first.axes).index(axis)
+
+    def join(name):
+        return np.concatenate([getattr(p, name) for p in parts], axis=k)
+
+    return dataclasses.replace(
+        first, axes={**first.axes, axis: np.concatenate([p.axes[axis] for p in parts])}, train_acc=join("train_acc"),
+        flipped_train_acc=join("flipped_train_acc"), test_acc=join("test_acc"), pattern_change=join("pattern_change"))
 
 
 def step_one_widths(cfg: XORConfig, widths: Sequence[int], seeds: Sequence[int] = (0, 1, 2),
