@@ -373,6 +373,7 @@ def test_exposure_check():
     from companion.privacy import references
     _, mu, residual = references.refit(6, 0, 8, None)
     assert residual == trial.residual                        # the same network as the trial's
+    np.testing.assert_array_equal(trial.multipliers, mu)     # the multipliers the trial keeps are its network's
     order = np.argsort(np.argsort(mu))                        # scores that rise with the multipliers, one outlier
     scores = np.array([0.9, 0.91, 0.2, 0.92, 0.93, 0.94])[order]
     trial = dataclasses.replace(trial, scores=scores)
@@ -392,6 +393,7 @@ def test_exposure_check():
     assert "pass trials[0]" in C.exposure("largest", rho, trial.scores).message
     other = P.reconstruction_trial(n=6, seed=1, side=8, attack_steps=10, attack_lbfgs=0, control=False)
     assert "not seed 0" in C.exposure("largest", rho, other).message
+    assert "not seed 0" in C.exposure("largest", rho, dataclasses.replace(trial, multipliers=None)).message
 
 
 def test_roc_curve_matches_scikit_learn_and_its_area_is_the_auc():
@@ -569,10 +571,18 @@ def test_compare_defences_and_the_published_recipe_run_small():
     one = P.defences([0], names=["weight decay"], **small)
     assert set(one) == {k for k in d if k[0] == "weight decay"}
     assert all(one[k][0].recovered == d[k][0].recovered and one[k][0].residual == d[k][0].residual for k in one)
+    two = P.defences([0], names=["weight decay"], strengths=[1e-2, 1e-4], **small)
+    assert set(two) == {("weight decay", 1e-4), ("weight decay", 1e-2)}
+    assert all(two[k][0].residual == d[k][0].residual for k in two)
     with pytest.raises(ValueError, match=r"names must be keys of DEFENCES .*; got \['noise'\]"):
         P.defences([0], names=["noise"], **small)
+    for names, strengths in [(["weight decay"], [0.5]), (["weight decay"], []),
+                             (["weight decay", "early stopping (L-BFGS iterations)"], [1e-3])]:
+        with pytest.raises(ValueError, match="strengths must be a non-empty selection"):
+            P.defences([0], names=names, strengths=strengths, **small)
     pub = P.published_trial(n=4, seed=0, side=8, widths=(20, 20), steps=50, attack_steps=10, attack_lbfgs=2)
     assert pub.control == -1 and 0.0 < pub.residual <= 1.0 + 1e-9 and 0 <= pub.recovered <= 4
+    assert pub.multipliers is None and out["a"][0].multipliers.shape == (4,)
 
 
 def test_membership_explorer_redraws():

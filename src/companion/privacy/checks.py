@@ -14,8 +14,9 @@ import numpy as np
 import torch
 
 from ..checks import Feedback, evaluate_formula, factor_phrase, number
+from .data import digits
 from .reconstruction import Trial
-from .references import (CHECK_SEEDS, MEMBERSHIP_DIMS, MULTIPLIER_N, membership_worst, noise_trial, refit,
+from .references import (CHECK_SEEDS, MEMBERSHIP_DIMS, MULTIPLIER_N, membership_worst, noise_trial,
                          stationary_fit)
 
 __all__ = ["CHECK_SEEDS", "MULTIPLIER_N", "stationary_multipliers", "noise_defence", "membership_dimension",
@@ -241,20 +242,20 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / scale) if scale > 0 else 0.0
 
 
-def exposure(answer, correlation, trial, seed: int = 0, device=None, tolerance: float = 0.02) -> Feedback:
+def exposure(answer, correlation, trial, seed: int = 0, tolerance: float = 0.02) -> Feedback:
     """Check who a reconstruction attack exposes first: the rank correlation between how well each
     training image is recovered (``trial.scores``) and its multiplier ``sigma(-y_i f(x_i)) / (n wd)``,
     and what it says.
 
     ``trial`` is seed ``seed`` of the chapter's verified setting (``trials[0]``: 16x16 digits, n =
-    20). The check trains the attacked network again (the same seed and defaults, hence the same
-    network on the same device: the residual agrees to every digit) for the multipliers, computes
-    the rank (Spearman) correlation with the trial's scores, and accepts the student's within
-    ``tolerance`` (both are computed from the same numbers; only rounding can differ). ``answer``
-    is judged by that correlation's sign, :data:`EXPOSURE_WEAK` deciding "unrelated". Measured
-    (CPU, 2026-12-03): 0.37 on seed 0, and 0.76, 0.17, 0.63, 0.25 on seeds 1 to 4 (0.64, 0.63, 0.52 on
-    seeds 510-512): positive on every seed, weak on some. The network trained again had the trial's
-    residual to every printed digit on all eight seeds. A wrong correlation is told whether it is Pearson's or has the sign of the margins',
+    20). The check makes sure its training images are that seed's, takes the multipliers of the network
+    it attacked (``trial.multipliers``; ``tests/test_privacy.py`` checks them against the network
+    trained again), computes the rank (Spearman) correlation with the trial's scores, and accepts the
+    student's within ``tolerance`` (both are computed from the same numbers; only rounding can differ).
+    ``answer`` is judged by that correlation's sign, :data:`EXPOSURE_WEAK` deciding "unrelated".
+    Measured (CPU, 2026-12-03): 0.37 on seed 0, and 0.76, 0.17, 0.63, 0.25 on seeds 1 to 4 (0.64,
+    0.63, 0.52 on seeds 510-512): positive on every seed, weak on some. A wrong correlation is told
+    whether it is Pearson's or has the sign of the margins',
     never the value nor on which side of it the answer lies.
 
     Parameters
@@ -264,7 +265,6 @@ def exposure(answer, correlation, trial, seed: int = 0, device=None, tolerance: 
     correlation : float or None
     trial : companion.privacy.Trial
     seed : int
-    device : str, torch.device or None
     tolerance : float
 
     Returns
@@ -284,11 +284,11 @@ def exposure(answer, correlation, trial, seed: int = 0, device=None, tolerance: 
                                f"{type(trial).__name__}.")
     scores = np.asarray(trial.scores, dtype=float)
     n, side = len(scores), trial.data.side
-    X, mu, residual = refit(n, int(seed), side, device)
-    if trial.data.X.shape != X.shape or not torch.allclose(trial.data.X.detach().cpu(), X) \
-            or abs(residual - trial.residual) > 1e-3 * trial.residual:
-        return Feedback(False, f"this trial is not seed {seed} of the verified setting ({side}x{side}, n = {n}) on "
-                               "this device: pass trials[0].")
+    X = digits(n, int(seed), side=side, held_out=n, device="cpu").X
+    if trial.multipliers is None or trial.data.X.shape != X.shape or not torch.allclose(trial.data.X.detach().cpu(), X):
+        return Feedback(False, f"this trial is not seed {seed} of the verified setting ({side}x{side}, n = {n}): "
+                               "pass trials[0].")
+    mu = np.asarray(trial.multipliers, dtype=float)
     rho = _correlation(_ranks(scores), _ranks(mu))
     answer = answer.strip().lower()
     right = "largest" if rho >= EXPOSURE_WEAK else "smallest" if rho <= -EXPOSURE_WEAK else "unrelated"

@@ -237,6 +237,9 @@ class Trial:
         Which candidate.
     candidates : torch.Tensor, shape (n_candidates, input_dim)
     data : Digits
+    multipliers : ndarray, shape (n,), or None
+        The attacked network's ``mu_i = sigmoid(-y_i f(x_i)) / (n weight_decay)`` (:class:`Stationary`;
+        after the perturbation, if any); None for :func:`published_trial`, trained without weight decay.
     """
 
     residual: float
@@ -251,6 +254,7 @@ class Trial:
     matches: np.ndarray
     candidates: torch.Tensor
     data: Digits
+    multipliers: np.ndarray | None = None
 
 
 def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Sequence[int] = (200, 200),
@@ -325,7 +329,8 @@ def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Seq
     return Trial(residual=fit.residual, train_acc=fit.train_acc, test_acc=test_acc, attack_loss=rec.loss,
                  control_loss=control_loss,
                  recovered=int((scores >= RECOVERED_NCC).sum()), held_out=int((held >= RECOVERED_NCC).sum()),
-                 control=control_count, scores=scores, matches=matches, candidates=rec.candidates, data=data)
+                 control=control_count, scores=scores, matches=matches, candidates=rec.candidates, data=data,
+                 multipliers=fit.multipliers.detach().cpu().numpy())
 
 
 def published_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Sequence[int] = (200, 200),
@@ -401,7 +406,8 @@ def compare(variants: dict, seeds: Sequence[int] = (0, 1), **common) -> dict:
             for name, kwargs in variants.items()}
 
 
-def defences(seeds: Sequence[int] = (0,), names: Sequence[str] | None = None, **common) -> dict:
+def defences(seeds: Sequence[int] = (0,), names: Sequence[str] | None = None,
+             strengths: Sequence[float] | None = None, **common) -> dict:
     """Every strength of every defence in :data:`DEFENCES` (or of those named), through :func:`compare`.
 
     Parameters
@@ -410,6 +416,9 @@ def defences(seeds: Sequence[int] = (0,), names: Sequence[str] | None = None, **
     names : sequence of str, optional
         Keys of :data:`DEFENCES` to run (default: all of them, in its order); one defence at a time
         keeps each call short.
+    strengths : sequence of float, optional
+        With one name only: the strengths of that defence to run, each one of those it lists (default:
+        all), so that a defence can be run a few strengths at a time.
     **common
         As for :func:`compare`.
 
@@ -422,6 +431,11 @@ def defences(seeds: Sequence[int] = (0,), names: Sequence[str] | None = None, **
     unknown = [n for n in names if n not in DEFENCES]
     if unknown or not names:
         raise ValueError(f"names must be keys of DEFENCES {list(DEFENCES)}; got {names!r}")
+    if strengths is not None:
+        listed = DEFENCES[names[0]][1]
+        if len(names) != 1 or not strengths or any(v not in listed for v in strengths):
+            raise ValueError(f"strengths must be a non-empty selection of one named defence's strengths (for "
+                             f"{names[0]!r}: {list(listed)}); got names={names!r}, strengths={strengths!r}")
     variants = {(name, value): {argument: value, **fixed} for name, (argument, values, fixed) in DEFENCES.items()
-                if name in names for value in values}
+                if name in names for value in values if strengths is None or value in strengths}
     return compare(variants, seeds, **common)

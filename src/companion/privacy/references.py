@@ -1,8 +1,9 @@
 """What the privacy chapter's exercise checks compare answers with: a network trained to a stationary
 point and its fitted multipliers, reconstruction trials under parameter noise, membership inference
-across dimensions, and the attacked network trained again. On seeds the chapter never uses, or on
-the very call an exercise names. Public, so that a test (or a curious student) can call them and pass
-their results to the checks (:mod:`companion.checks`); each is computed once per session.
+across dimensions, and the attacked network trained again (the plain reference for the multipliers a
+trial keeps). On seeds the chapter never uses, or on the very call an exercise names. Public, so that
+a test (or a curious student) can call them and pass their results to the checks
+(:mod:`companion.checks`); each is computed once per session.
 """
 from __future__ import annotations
 
