@@ -3,9 +3,10 @@
 As soon as the tests are collected, and only if one of them needs the executed book, ``tests/
 execute_book.py`` starts in a separate process: it executes every chapter once at book scale on one
 core, builds the book from those executions and runs the student versions (its docstring says how).
-The tests that need it (marked by the fixture ``book_run``) are moved to the end of the run, so the
-unit tests use the other core meanwhile. Unit tests run torch on one thread: two threads on a
-2-core machine shared with a kernel only contend.
+The tests that need it (marked by the fixture ``book_built``, or ``book_run`` for the student
+versions, which run last) are moved to the end of the run, so the unit tests use the other core
+meanwhile. Unit tests run torch on one thread: two threads on a 2-core machine shared with a kernel
+only contend.
 """
 import json
 import os
@@ -60,10 +61,14 @@ _RUN: dict = {}
 @pytest.hookimpl(trylast=True)          # after -k and -m have deselected what will not run
 def pytest_collection_modifyitems(session, config, items):
     """Start the book's execution if a selected test needs it, and run those tests last."""
-    needs = [item for item in items if "book_run" in getattr(item, "fixturenames", ())]
-    if not needs or os.environ.get("COMPANION_BOOK_RUN"):
+    def need(item, name):
+        return name in getattr(item, "fixturenames", ())
+
+    built = [item for item in items if need(item, "book_built") and not need(item, "book_run")]
+    run = [item for item in items if need(item, "book_run")]
+    if not built + run or os.environ.get("COMPANION_BOOK_RUN"):
         return
-    items[:] = [item for item in items if item not in needs] + needs
+    items[:] = [item for item in items if item not in built + run] + built + run    # the built book's tests first
     out = pathlib.Path(tempfile.mkdtemp(prefix="companion-book-run-"))
     log = open(out / "execute.log", "w")
     _RUN.update(out=out, log=log, started=time.perf_counter(), proc=subprocess.Popen(
@@ -93,22 +98,39 @@ def pytest_unconfigure(config):
         shutil.rmtree(_RUN["out"], ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def book_run() -> BookRun:
-    """The book executed once for this test run (``tests/execute_book.py``). ``COMPANION_BOOK_RUN``
-    naming the output folder of an earlier run reuses it (for working on the checks alone)."""
+def _book(part: str) -> BookRun:
+    """Wait for ``part`` of this run's book execution (``status.json``, or ``built.json``, which
+    ``tests/execute_book.py`` writes as soon as the build has finished) and read it. An earlier run's
+    folder, named by ``COMPANION_BOOK_RUN``, is read instead (for working on the checks alone)."""
     earlier = os.environ.get("COMPANION_BOOK_RUN")
     if earlier:
         out = pathlib.Path(earlier)
+        path = out / "status.json"
     else:
-        proc = _RUN["proc"]
-        (_RUN["out"] / "units-done").touch()        # the run may now use both cores (execute_book.UNITS_DONE)
-        proc.wait()
-        out = _RUN["out"]
-        assert proc.returncode == 0, "tests/execute_book.py failed:\n" + (out / "execute.log").read_text()[-6000:]
-    status = out / "status.json"
-    assert status.exists(), f"the book's execution did not finish: no {status}"
-    return BookRun(out, json.loads(status.read_text()))
+        proc, out = _RUN["proc"], _RUN["out"]
+        (out / "units-done").touch()                # the run may now use both cores (execute_book.UNITS_DONE)
+        path = out / part
+        while not path.exists() and proc.poll() is None:
+            time.sleep(1)
+        if part == "status.json":
+            proc.wait()
+        if proc.returncode not in (None, 0):        # None: still running the student versions
+            raise AssertionError("tests/execute_book.py failed:\n" + (out / "execute.log").read_text()[-6000:])
+    assert path.exists(), f"the book's execution did not finish: no {path}"
+    return BookRun(out, json.loads(path.read_text()))
+
+
+@pytest.fixture(scope="session")
+def book_built() -> BookRun:
+    """The chapters executed once for this test run and the book built from them
+    (``tests/execute_book.py``); the student versions may still be running."""
+    return _book("built.json")
+
+
+@pytest.fixture(scope="session")
+def book_run() -> BookRun:
+    """Everything ``tests/execute_book.py`` did for this test run, the student versions included."""
+    return _book("status.json")
 
 
 def pytest_runtest_setup(item):

@@ -17,7 +17,8 @@ are collected, so that it runs on one core while the unit tests run on the other
    same arguments as in its chapter returns the chapter's result instead of computing it again.
 
 Everything is written under ``OUT``: ``status.json`` (what each step did, its time, each chapter's
-slowest cells, errors), the executed notebooks, ``figures.jsonl``, ``build.log`` and the built HTML.
+slowest cells, errors; ``built.json``, its part about the chapters and the build, as soon as the build
+has finished), the executed notebooks, ``figures.jsonl``, ``build.log`` and the built HTML.
 A chapter that fails does not stop the others; its error is in ``status.json``, where the tests read
 it. ``status.json`` is written last, so a run that was killed is never read as a finished one.
 """
@@ -45,8 +46,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 TESTS = pathlib.Path(__file__).resolve().parent
 CELL_TIMEOUT = 600          # seconds, the build's own limit per cell (_config.yml)
 UNITS_DONE = "units-done"   # conftest.py creates this file in OUT when the unit tests have finished
-ORDER = ["privacy", "xor_grokking", "attention", "kernels"]
+ORDER = ["privacy", "xor_grokking", "kernels", "attention"]
 """The chapters, longest first (a chapter not listed goes first), so that two slots end together."""
+BUILT = "built.json"
+"""Written (atomically) as soon as the build has finished: the chapters' and the build's part of
+``status.json``, so that the tests of the built book can start while the student versions still run."""
 IGNORED = shutil.ignore_patterns(".git", "_build", "__pycache__", ".pytest_cache", "*.egg-info", ".ipynb_checkpoints")
 
 
@@ -154,12 +158,21 @@ def main(out: pathlib.Path) -> None:
     text = config.read_text()
     assert "  execute_notebooks: force" in text, "_config.yml no longer says execute_notebooks: force"
 
+    executed = {}
+
+    def chapter(path: pathlib.Path) -> dict:
+        executed[path.stem] = execute(path, path.parent, {
+            **env, "COMPANION_FIGURE_AUDIT": str(out / "figures.jsonl"), "COMPANION_REPLAY": f"record:{store}"})
+        return executed[path.stem]
+
     def build() -> dict:
         config.write_text(text.replace("  execute_notebooks: force", '  execute_notebooks: "off"', 1))
         start = time.perf_counter()
         proc = build_book(tree, out, env)
         (out / "build.log").write_text(proc.stdout + proc.stderr)
-        return {"seconds": round(time.perf_counter() - start, 1), "returncode": proc.returncode}
+        result = {"seconds": round(time.perf_counter() - start, 1), "returncode": proc.returncode}
+        write_json(out / BUILT, {**status, "chapters": {p.stem: executed[p.stem] for p in chapters}, "build": result})
+        return result
 
     def student(path: pathlib.Path) -> dict:
         folder = out / "student" / path.stem            # alone in an empty folder, as in Colab
@@ -169,9 +182,7 @@ def main(out: pathlib.Path) -> None:
 
     # the chapters, longest first; the build once every chapter has run, from the executed notebooks;
     # each student version as soon as its chapter has run (it replays that chapter's results)
-    jobs = {f"chapter:{p.stem}": functools.partial(execute, p, p.parent, {
-        **env, "COMPANION_FIGURE_AUDIT": str(out / "figures.jsonl"), "COMPANION_REPLAY": f"record:{store}"})
-        for p in chapters}
+    jobs = {f"chapter:{p.stem}": functools.partial(chapter, p) for p in chapters}
     after = {"build": list(jobs)}
     jobs["build"] = build
     for p in sorted((tree / "book" / "student").glob("*.ipynb")):
@@ -184,8 +195,14 @@ def main(out: pathlib.Path) -> None:
     shutil.rmtree(store, ignore_errors=True)
 
     status["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    (out / "status.json.part").write_text(json.dumps(status, indent=1))
-    os.replace(out / "status.json.part", out / "status.json")
+    write_json(out / "status.json", status)
+
+
+def write_json(path: pathlib.Path, data: dict) -> None:
+    """``data`` as JSON at ``path``, all at once: a reader finds the whole file or none."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(data, indent=1))
+    os.replace(part, path)
 
 
 if __name__ == "__main__":

@@ -231,9 +231,9 @@ def test_a_python_warning_in_a_chapter_fails_the_build(tmp_path, cell, fails):
         assert "stderr was found in the cell outputs" in log
 
 
-def test_book_builds_offline_with_warnings_as_errors(book_run):
-    assert book_run.status['build']['returncode'] == 0, book_run.log
-    html = book_run.html
+def test_book_builds_offline_with_warnings_as_errors(book_built):
+    assert book_built.status['build']['returncode'] == 0, book_built.log
+    html = book_built.html
     chapter = (html / "book" / "xor_grokking.html").read_text()
     # MathJax comes from the book's own static files, not a CDN
     assert "_static/mathjax/tex-svg-full.js" in chapter
@@ -260,14 +260,14 @@ MIN_TEXT_PX = 12.5
 figure is smaller than about 10.6 px on the page, a little under the page's own small print."""
 
 
-def test_every_figure_is_drawn_with_legible_text(book_run):
+def test_every_figure_is_drawn_with_legible_text(book_built):
     # the kernels that executed the chapters logged every figure they rendered (tests/figure_audit.py):
     # its dots per inch and its smallest text. A figure drawn outside the book's style (72 dpi) or with
     # 8-point text fails here; the browser test checks how far the page shrinks the image.
-    assert book_run.status['build']['returncode'] == 0, book_run.log
-    assert book_run.figures.exists(), "the build's kernels logged no figure: the audit did not run"
-    logged = [json.loads(line) for line in book_run.figures.read_text().splitlines()]
-    shown = sum(len(re.findall(r'<img[^>]*src="[^"]*_images/', (book_run.html / "book" / f"{p.stem}.html").read_text()))
+    assert book_built.status['build']['returncode'] == 0, book_built.log
+    assert book_built.figures.exists(), "the build's kernels logged no figure: the audit did not run"
+    logged = [json.loads(line) for line in book_built.figures.read_text().splitlines()]
+    shown = sum(len(re.findall(r'<img[^>]*src="[^"]*_images/', (book_built.html / "book" / f"{p.stem}.html").read_text()))
                 for p in NOTEBOOKS)
     assert shown > 0 and len(logged) >= shown, f"{len(logged)} figures logged, {shown} shown in the chapters"
     small = [f for f in logged if f["points"] is not None and f["points"] * f["dpi"] / 72 < MIN_TEXT_PX - 1e-9]
@@ -330,13 +330,13 @@ def test_disagreements_name_a_claim_without_a_record_and_a_record_of_a_claim_gon
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_chapter_runs_and_prints_the_claims_it_stores(book_run, path):
+def test_chapter_runs_and_prints_the_claims_it_stores(book_built, path):
     # the one execution of the chapter in this test run (tests/execute_book.py): no cell raised, and the
     # cell nbval would compare (the "What we verified" table, identical on every machine) printed exactly
     # what the committed notebook stores
-    result = book_run.status["chapters"][path.stem]
+    result = book_built.status["chapters"][path.stem]
     assert result["error"] is None, result["error"]
-    executed = verdict_text(book_run.executed(path.stem))
+    executed = verdict_text(book_built.executed(path.stem))
     assert executed and executed == verdict_text(nbformat.read(path, as_version=4))
 
 
@@ -346,10 +346,10 @@ def _shown(cell) -> str:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_every_solution_passes_its_own_check_in_the_chapter(book_run, path):
+def test_every_solution_passes_its_own_check_in_the_chapter(book_built, path):
     # each solution that calls its exercise's check, at the book's sizes in this run's execution,
     # is accepted by it (the check measures the experiment it judges: for a delay, a noise level, ...)
-    solved = [c for c in book_run.executed(path.stem).cells
+    solved = [c for c in book_built.executed(path.stem).cells
               if "solution" in c.metadata.get("tags", []) and re.search(r"\bcheck\.\w+\(", c.source)]
     assert solved, "no solution calls its check"
     for cell in solved:
@@ -369,13 +369,13 @@ def test_student_version_runs_every_cell(book_run, path):
     assert exercises and all(c.outputs for c in exercises), "an exercise cell gave no feedback"
 
 
-def test_verification_appendix_lists_every_claim_with_this_runs_values(book_run):
-    assert book_run.status["build"]["returncode"] == 0, book_run.log
-    page = (book_run.html / "book" / "verification.html").read_text().replace("’", "'")   # MyST's smart quotes
+def test_verification_appendix_lists_every_claim_with_this_runs_values(book_built):
+    assert book_built.status["build"]["returncode"] == 0, book_built.log
+    page = (book_built.html / "book" / "verification.html").read_text().replace("’", "'")   # MyST's smart quotes
     stored = verification.records(ROOT / "book" / "robustness")
     rows = 0
     for path in NOTEBOOKS:
-        measured = verification.claims_in(book_run.executed(path.stem), path.name)
+        measured = verification.claims_in(book_built.executed(path.stem), path.name)
         assert verification.disagreements(measured, stored) == []
         for group in measured["groups"]:
             rows += len(group["claims"])

@@ -37,13 +37,13 @@ LEGIBLE_SCALE = 0.85   # figures are drawn with text of at least 9 points at 100
 
 
 @pytest.fixture(scope="module")
-def site(book_run):
-    assert book_run.status["build"]["returncode"] == 0, "the book did not build:\n" + book_run.log
-    handler = functools.partial(_QuietHandler, directory=str(book_run.html))
+def site(book_built):
+    assert book_built.status["build"]["returncode"] == 0, "the book did not build:\n" + book_built.log
+    handler = functools.partial(_QuietHandler, directory=str(book_built.html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield book_run.html, f"http://127.0.0.1:{server.server_address[1]}"
+    yield book_built.html, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 
 
