@@ -5,15 +5,19 @@ Run from the repository root:
 
     python benchmarks/chapter_times.py                       # the four chapters
     python benchmarks/chapter_times.py book/student/*.ipynb   # their student versions
+    python benchmarks/chapter_times.py --save                # and store each run's outputs in its notebook
 
 Prints each notebook's wall time, the device its setup cell reported, and any claim line that reads
-✗; exits with 1 if a notebook failed or a claim did not hold. The course guide and the performance
+✗; exits with 1 if a notebook failed or a claim did not hold. With ``--save``, a notebook that ran
+without error and without a ✗ is written back with this run's outputs, so that the outputs a reader
+sees in the repository are those of the timed run (its progress bars off, as in the book build). The course guide and the performance
 appendix quote these times.
 """
 from __future__ import annotations
 
 import argparse
 import glob
+import os
 import pathlib
 import shutil
 import sys
@@ -24,7 +28,7 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
-from execute_book import cell_times  # noqa: E402  (the test run reads the same timing metadata)
+from execute_book import cell_times, encrypt_kernel_traffic  # noqa: E402  (as the test run does)
 
 
 def slowest_cell(nb) -> tuple[float, str]:
@@ -33,35 +37,39 @@ def slowest_cell(nb) -> tuple[float, str]:
     return seconds, first[:60]
 
 
-def run(path: str, timeout: int) -> tuple[float, str, list[str], tuple[float, str]]:
-    """Execute ``path`` in an empty folder; its wall time, the device line it printed, ✗ lines and its
-    slowest cell."""
+def run(path: str, timeout: int, progress: bool = True) -> tuple[float, str, list[str], tuple[float, str], nbformat.NotebookNode]:
+    """Execute ``path`` in an empty folder; its wall time, the device line it printed, ✗ lines, its
+    slowest cell and the executed notebook; ``progress=False`` turns the progress bars off."""
     folder = tempfile.mkdtemp()
     nb = nbformat.read(path, as_version=4)
     try:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": folder}}).execute()
+        env = {**os.environ, **({} if progress else {"COMPANION_PROGRESS": "0"})}
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": folder}}).execute(env=env)
         seconds = time.perf_counter() - start
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     lines = [line for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
              for line in out.get("text", "").splitlines()]
     device = next((line.strip() for line in lines if line.startswith("running on")), "device not printed")
-    return seconds, device, [line for line in lines if "✗" in line], slowest_cell(nb)
+    return seconds, device, [line for line in lines if "✗" in line], slowest_cell(nb), nb
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: book/*.ipynb)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (default 900)")
+    parser.add_argument("--save", action="store_true", help="write each notebook back with this run's outputs")
     args = parser.parse_args()
+    encrypt_kernel_traffic()        # as the book build does: no "running over TCP without encryption"
     paths = args.notebooks or sorted(glob.glob("book/*.ipynb"))
     if not paths:
         parser.error("no notebooks found: run from the repository root or name them")
     failed = 0
     for path in paths:
         try:
-            seconds, device, crosses, (slowest, first) = run(path, args.timeout)
+            seconds, device, crosses, (slowest, first), nb = run(path, args.timeout, progress=not args.save)
         except Exception as error:  # report it and go on to the next notebook
             failed += 1
             print(f"{path}: FAILED: {type(error).__name__}: {str(error).strip().splitlines()[-1:]}")
@@ -71,6 +79,8 @@ def main() -> int:
         for line in crosses:
             print("   ", line)
         failed += bool(crosses)
+        if args.save and not crosses:
+            nbformat.write(nb, path)
     return 1 if failed else 0
 
 
