@@ -39,8 +39,7 @@ import traceback
 import nbformat
 from nbclient import NotebookClient
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "book" / "_ext"))
-from companion_build import encrypt_kernel_traffic  # noqa: E402
+EXTENSIONS = pathlib.Path(__file__).resolve().parents[1] / "book" / "_ext"
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TESTS = pathlib.Path(__file__).resolve().parent
@@ -132,6 +131,16 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(5)
     _stop_kernels()
+
+
+def encrypt_kernel_traffic() -> None:
+    """What the book build does (``book/_ext/companion_build.py``): no kernel "running over TCP without
+    encryption". Imported here, not at the top: the extension needs the book build's packages
+    (docutils, Sphinx), which the environments of the version tests lack, and conftest.py imports
+    this module."""
+    sys.path.insert(0, str(EXTENSIONS))
+    from companion_build import encrypt_kernel_traffic as encrypt
+    encrypt()
 
 
 def main(out: pathlib.Path) -> None:

@@ -1,5 +1,7 @@
-"""The replay that lets the student versions run without repeating their chapter's experiments
-(tests/replay.py): a stored result only for exactly the same call, every other call run for real."""
+"""The machinery of the test run's one execution of the book: the replay that lets the student
+versions run without repeating their chapter's experiments (tests/replay.py: a stored result only for
+exactly the same call, every other call run for real), the scheduler of tests/execute_book.py, and
+imports that work where the book build's packages are missing."""
 import numpy as np
 import pytest
 
@@ -83,3 +85,17 @@ def test_the_book_run_starts_each_job_after_its_prerequisites_and_within_its_slo
     in_slots(jobs, lambda: 1, after)
     assert [e for e in events if e[0] == "start"] == [("start", n) for n in
                                                       ["chapter:a", "chapter:b", "build", "student:a", "student:b"]]
+
+
+def test_the_test_machinery_imports_without_the_book_build_packages():
+    # the version tests (test_lower_bounds.py, test_newest.py) run the core tests in environments
+    # without Jupyter Book, so conftest.py (and what it imports) must not need it
+    import pathlib
+    import subprocess
+    import sys
+    tests = pathlib.Path(__file__).resolve().parent
+    code = ("import sys\nfor name in ('docutils', 'sphinx', 'jupyter_book', 'myst_nb'):\n    sys.modules[name] = None\n"
+            f"sys.path.insert(0, {str(tests)!r})\nimport conftest, execute_book\n"
+            "assert 'docutils' not in [m for m, v in sys.modules.items() if v is not None]")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tests.parent)
+    assert run.returncode == 0, run.stderr[-3000:]
