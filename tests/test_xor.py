@@ -166,6 +166,13 @@ def test_a_sweep_split_over_calls_and_joined_equals_one_sweep():
         np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name))
     with pytest.raises(ValueError, match="axis must be one of"):
         xor.join_sweeps(parts, "signal")
+    # along the second axis, with a part that holds one step size (not the base configuration's)
+    steps = [xor.sweep(SMALL, {**axes, "step_size": values}, seeds=[3, 5], device="cpu")
+             for values in ([0.02], [0.08])]
+    joined = xor.join_sweeps(steps, "step_size")
+    np.testing.assert_array_equal(joined.test_acc, whole.test_acc)
+    alone = xor.train(SMALL.replace(init_scale=1e-4, step_size=0.02), seeds=[5], device="cpu", record=whole.steps)
+    np.testing.assert_array_equal(steps[0].test_acc[1, 0, 1], alone.test_acc[0])
     other = xor.sweep(SMALL, {**axes, "init_scale": [1e-4]}, seeds=[3], device="cpu")
     with pytest.raises(ValueError, match="differ only in their 'init_scale'"):
         xor.join_sweeps([parts[0], other], "init_scale")

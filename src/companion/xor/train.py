@@ -38,7 +38,7 @@ def _run(cfg: XORConfig, products: list[SeedProducts], settings: list[dict], dev
     data = twolayer.SpanData(**{k: torch.stack([p[k] for p in parts]).to(dtype) for k in parts[0]})
     model = twolayer.SpanTwoLayer(data, twolayer.output_weights(cfg.width, dev, dtype))
     sizes = [s.get("step_size", cfg.step_size) for s in settings]
-    rule = engine.GD(cfg.step_size if len(set(sizes)) == 1 else sizes)
+    rule = engine.GD(sizes[0] if len(set(sizes)) == 1 else sizes)
     run = engine.train(model, rule, cfg.steps, record=record_steps(cfg.steps) if record is None else record,
                        progress=progress)
     out = dict(labels=data.labels.cpu().numpy(), flipped=torch.stack(flips).cpu().numpy(),
