@@ -61,16 +61,14 @@ def kernels_cases(dev):
 
 def privacy_cases(dev):
     trial = privacy.reconstruction_trial(n=20, seed=0, side=16, device=dev)
-    model = privacy.smooth_network(trial.data.X.shape[1], seed=0, device=dev)
-    fit = privacy.train_stationary(model, trial.data.X, trial.data.y, gd_steps=300, lbfgs_iterations=1000)
-    correlation = float(spearmanr(trial.scores, fit.multipliers.cpu().numpy()).statistic)
+    correlation = float(spearmanr(trial.scores, trial.multipliers).statistic)
     answer = "largest" if correlation > 0.2 else "smallest" if correlation < -0.2 else "unrelated"
     return {
         "stationary_multipliers": lambda: privacy_checks.stationary_multipliers(
             lambda m, n, wd: 1 / (1 + np.exp(m)) / (n * wd)),
         "noise_defence": lambda: privacy_checks.noise_defence(0.05, 0.124, device=dev),
         "membership_dimension": lambda: privacy_checks.membership_dimension(300),
-        "exposure": lambda: privacy_checks.exposure(answer, correlation, trial, device=dev),
+        "exposure": lambda: privacy_checks.exposure(answer, correlation, trial),
     }
 
 

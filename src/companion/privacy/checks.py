@@ -242,20 +242,21 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / scale) if scale > 0 else 0.0
 
 
-def exposure(answer, correlation, trial, seed: int = 0, tolerance: float = 0.02) -> Feedback:
+def exposure(answer, correlation, trial, seed: int = 0, tolerance: float = 0.02, device=None) -> Feedback:
     """Check who a reconstruction attack exposes first: the rank correlation between how well each
     training image is recovered (``trial.scores``) and its multiplier ``sigma(-y_i f(x_i)) / (n wd)``,
     and what it says.
 
     ``trial`` is seed ``seed`` of the chapter's verified setting (``trials[0]``: 16x16 digits, n =
-    20). The check makes sure its training images are that seed's, takes the multipliers of the network
-    it attacked (``trial.multipliers``; ``tests/test_privacy.py`` checks them against the network
-    trained again), computes the rank (Spearman) correlation with the trial's scores, and accepts the
-    student's within ``tolerance`` (both are computed from the same numbers; only rounding can differ).
-    ``answer`` is judged by that correlation's sign, :data:`EXPOSURE_WEAK` deciding "unrelated".
-    Measured (CPU, 2026-12-03): 0.37 on seed 0, and 0.76, 0.17, 0.63, 0.25 on seeds 1 to 4 (0.64,
-    0.63, 0.52 on seeds 510-512): positive on every seed, weak on some. A wrong correlation is told
-    whether it is Pearson's or has the sign of the margins',
+    20). The check makes sure its training images are that seed's (not how its network was trained:
+    another network on the same images is judged by its own numbers), takes the multipliers of the
+    network it attacked (``trial.multipliers``; ``tests/test_privacy.py`` checks them against the
+    network trained again), computes the rank (Spearman) correlation with the trial's scores, and
+    accepts the student's within ``tolerance`` (both are computed from the same numbers; only
+    rounding can differ). ``answer`` is judged by that correlation's sign, :data:`EXPOSURE_WEAK`
+    deciding "unrelated". Measured (CPU, 2026-12-03): 0.37 on seed 0, and 0.76, 0.17, 0.63, 0.25 on
+    seeds 1 to 4 (0.64, 0.63, 0.52 on seeds 510-512): positive on every seed, weak on some. A wrong
+    correlation is told whether it is Pearson's or has the sign of the margins',
     never the value nor on which side of it the answer lies.
 
     Parameters
@@ -266,6 +267,9 @@ def exposure(answer, correlation, trial, seed: int = 0, tolerance: float = 0.02)
     trial : companion.privacy.Trial
     seed : int
     tolerance : float
+    device : optional
+        Unused: the check no longer trains anything. Accepted so that a notebook saved when it did
+        (``check.exposure(..., device=DEVICE)``) still runs.
 
     Returns
     -------
@@ -286,8 +290,8 @@ def exposure(answer, correlation, trial, seed: int = 0, tolerance: float = 0.02)
     n, side = len(scores), trial.data.side
     X = digits(n, int(seed), side=side, held_out=n, device="cpu").X
     if trial.multipliers is None or trial.data.X.shape != X.shape or not torch.allclose(trial.data.X.detach().cpu(), X):
-        return Feedback(False, f"this trial is not seed {seed} of the verified setting ({side}x{side}, n = {n}): "
-                               "pass trials[0].")
+        return Feedback(False, f"this trial's training images are not those of seed {seed} ({side}x{side}, n = {n}), "
+                               "or it kept no multipliers: pass trials[0].")
     mu = np.asarray(trial.multipliers, dtype=float)
     rho = _correlation(_ranks(scores), _ranks(mu))
     answer = answer.strip().lower()
