@@ -26,7 +26,7 @@ import pytest  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-from execute_book import build_book  # noqa: E402,F401  (the one-page builds of tests/test_book.py use it)
+from execute_book import BUILT, UNITS_DONE, build_book  # noqa: E402,F401  (tests/test_book.py uses build_book)
 
 
 @dataclass
@@ -68,25 +68,29 @@ def pytest_collection_modifyitems(session, config, items):
     run = [item for item in items if need(item, "book_run")]
     if not built + run or os.environ.get("COMPANION_BOOK_RUN"):
         return
-    items[:] = [item for item in items if item not in built + run] + built + run    # the built book's tests first
+    later = {id(item) for item in built + run}
+    items[:] = [item for item in items if id(item) not in later] + built + run    # the built book's tests first
     out = pathlib.Path(tempfile.mkdtemp(prefix="companion-book-run-"))
     log = open(out / "execute.log", "w")
-    _RUN.update(out=out, log=log, started=time.perf_counter(), proc=subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "execute_book.py"), str(out)], stdout=log, stderr=subprocess.STDOUT))
+    command = [sys.executable, str(ROOT / "tests" / "execute_book.py"), str(out)] + ([] if run else ["--no-students"])
+    _RUN.update(out=out, log=log, started=time.perf_counter(),
+                proc=subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
 
 
 def pytest_terminal_summary(terminalreporter):
     """The book's one execution: each chapter's time and slowest cells, the build, the student versions."""
-    if _RUN.get("out") is None or not (_RUN["out"] / "status.json").exists():
+    found = [_RUN["out"] / name for name in ("status.json", BUILT) if _RUN.get("out") and (_RUN["out"] / name).exists()]
+    if not found:
         return
-    status = json.loads((_RUN["out"] / "status.json").read_text())
+    status = json.loads(found[0].read_text())
     write = terminalreporter.write_line
     terminalreporter.section("the book, executed once (tests/execute_book.py)")
     for name, result in status["chapters"].items():
         write(f"{name}: {result['seconds']:.0f} s; slowest cells: "
               + "; ".join(f"{s:.0f} s (cell {i}: {first[:50]})" for s, i, first in result["cells"][:3]))
     write(f"book build from the executed chapters: {status['build']['seconds']:.0f} s")
-    write("student versions: " + ", ".join(f"{n} {r['seconds']:.0f} s" for n, r in status["students"].items()))
+    if status.get("students"):
+        write("student versions: " + ", ".join(f"{n} {r['seconds']:.0f} s" for n, r in status["students"].items()))
 
 
 def pytest_unconfigure(config):
@@ -105,16 +109,17 @@ def _book(part: str) -> BookRun:
     earlier = os.environ.get("COMPANION_BOOK_RUN")
     if earlier:
         out = pathlib.Path(earlier)
-        path = out / "status.json"
+        path = out / part
     else:
         proc, out = _RUN["proc"], _RUN["out"]
-        (out / "units-done").touch()                # the run may now use both cores (execute_book.UNITS_DONE)
+        (out / UNITS_DONE).touch()                  # the unit tests are done: the run may use both cores
         path = out / part
         while not path.exists() and proc.poll() is None:
             time.sleep(1)
         if part == "status.json":
             proc.wait()
-        if proc.returncode not in (None, 0):        # None: still running the student versions
+        # the built book stands even if a student version fails later (book_run reports that)
+        if not path.exists() or (part == "status.json" and proc.returncode != 0):
             raise AssertionError("tests/execute_book.py failed:\n" + (out / "execute.log").read_text()[-6000:])
     assert path.exists(), f"the book's execution did not finish: no {path}"
     return BookRun(out, json.loads(path.read_text()))
@@ -124,7 +129,7 @@ def _book(part: str) -> BookRun:
 def book_built() -> BookRun:
     """The chapters executed once for this test run and the book built from them
     (``tests/execute_book.py``); the student versions may still be running."""
-    return _book("built.json")
+    return _book(BUILT)
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,10 @@ are collected, so that it runs on one core while the unit tests run on the other
    configuration changed in one line only: ``execute_notebooks: "off"``, so that the pages show
    exactly the executions of step 2;
 4. executes each student version (``book/student/``) in a fresh kernel in an empty folder, as Colab
-   would, with ``tests/replay.py`` in ``replay`` mode: every cell runs; an experiment called with the
-   same arguments as in its chapter returns the chapter's result instead of computing it again.
+   would, as soon as its chapter has run (in the other slot while later chapters run), with
+   ``tests/replay.py`` in ``replay`` mode: every cell runs; an experiment called with the same
+   arguments as in its chapter returns the chapter's result instead of computing it again.
+   ``--no-students`` leaves this step out (``conftest.py`` passes it when no selected test needs it).
 
 Everything is written under ``OUT``: ``status.json`` (what each step did, its time, each chapter's
 slowest cells, errors; ``built.json``, its part about the chapters and the build, as soon as the build
@@ -46,7 +48,8 @@ TESTS = pathlib.Path(__file__).resolve().parent
 CELL_TIMEOUT = 600          # seconds, the build's own limit per cell (_config.yml)
 UNITS_DONE = "units-done"   # conftest.py creates this file in OUT when the unit tests have finished
 ORDER = ["privacy", "xor_grokking", "kernels", "attention"]
-"""The chapters, longest first (a chapter not listed goes first), so that two slots end together."""
+"""The chapters, longest first as the test run measures them (one thread each, two at a time), so
+that the two slots end together; a chapter not listed goes first."""
 BUILT = "built.json"
 """Written (atomically) as soon as the build has finished: the chapters' and the build's part of
 ``status.json``, so that the tests of the built book can start while the student versions still run."""
@@ -94,6 +97,15 @@ def in_slots(jobs: dict, slots, after: dict | None = None) -> dict:
     it comes ``after`` (name -> names) have finished, the first ready one in their order first; their
     results by name."""
     after = after or {}
+    unknown = {n for needs in after.values() for n in needs} - set(jobs)
+    if unknown:
+        raise ValueError(f"after names jobs that are not in jobs: {sorted(unknown)}")
+    done: set = set()
+    while len(done) < len(jobs):               # every job must become ready: no cycle
+        ready = {n for n in jobs if n not in done and set(after.get(n, ())) <= done}
+        if not ready:
+            raise ValueError(f"after has a cycle among {sorted(set(jobs) - done)}")
+        done |= ready
     results, running, pending = {}, {}, list(jobs)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         while pending or running:
@@ -143,7 +155,7 @@ def encrypt_kernel_traffic() -> None:
     encrypt()
 
 
-def main(out: pathlib.Path) -> None:
+def main(out: pathlib.Path, students: bool = True) -> None:
     encrypt_kernel_traffic()        # as the book build does: no "running over TCP without encryption"
     signal.signal(signal.SIGTERM, _stop_kernels)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
@@ -194,7 +206,7 @@ def main(out: pathlib.Path) -> None:
     jobs = {f"chapter:{p.stem}": functools.partial(chapter, p) for p in chapters}
     after = {"build": list(jobs)}
     jobs["build"] = build
-    for p in sorted((tree / "book" / "student").glob("*.ipynb")):
+    for p in sorted((tree / "book" / "student").glob("*.ipynb")) if students else []:
         jobs[f"student:{p.stem}"] = functools.partial(student, p)
         after[f"student:{p.stem}"] = [f"chapter:{p.stem}"] if f"chapter:{p.stem}" in jobs else []
     done = in_slots(jobs, slots, after)
@@ -215,4 +227,6 @@ def write_json(path: pathlib.Path, data: dict) -> None:
 
 
 if __name__ == "__main__":
-    main(pathlib.Path(sys.argv[1]).resolve())
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--no-students"]):
+        sys.exit("usage: python tests/execute_book.py OUT [--no-students]")
+    main(pathlib.Path(sys.argv[1]).resolve(), students="--no-students" not in sys.argv)

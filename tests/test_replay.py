@@ -99,3 +99,22 @@ def test_the_test_machinery_imports_without_the_book_build_packages():
             "assert 'docutils' not in [m for m, v in sys.modules.items() if v is not None]")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tests.parent)
     assert run.returncode == 0, run.stderr[-3000:]
+
+
+def test_the_book_run_refuses_prerequisites_it_cannot_meet():
+    from execute_book import in_slots
+    jobs = {"a": lambda: 1, "b": lambda: 2}
+    with pytest.raises(ValueError, match=r"not in jobs: \['c'\]"):
+        in_slots(jobs, lambda: 2, {"a": ["c"]})
+    with pytest.raises(ValueError, match="cycle"):
+        in_slots(jobs, lambda: 2, {"a": ["b"], "b": ["a"]})
+
+
+def test_a_failing_job_fails_the_book_run():
+    from execute_book import in_slots
+
+    def broken():
+        raise RuntimeError("the kernel died")
+
+    with pytest.raises(RuntimeError, match="the kernel died"):
+        in_slots({"a": broken, "b": lambda: 2}, lambda: 1, {"b": ["a"]})
