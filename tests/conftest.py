@@ -26,7 +26,7 @@ import pytest  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-from execute_book import BUILT, UNITS_DONE, build_book  # noqa: E402,F401  (tests/test_book.py uses build_book)
+from execute_book import BUILT, STATUS, UNITS_DONE, build_book  # noqa: E402,F401  (tests/test_book.py uses build_book)
 
 
 @dataclass
@@ -79,7 +79,7 @@ def pytest_collection_modifyitems(session, config, items):
 
 def pytest_terminal_summary(terminalreporter):
     """The book's one execution: each chapter's time and slowest cells, the build, the student versions."""
-    found = [_RUN["out"] / name for name in ("status.json", BUILT) if _RUN.get("out") and (_RUN["out"] / name).exists()]
+    found = [_RUN["out"] / name for name in (STATUS, BUILT) if _RUN.get("out") and (_RUN["out"] / name).exists()]
     if not found:
         return
     status = json.loads(found[0].read_text())
@@ -116,10 +116,10 @@ def _book(part: str) -> BookRun:
         path = out / part
         while not path.exists() and proc.poll() is None:
             time.sleep(1)
-        if part == "status.json":
+        if part == STATUS:
             proc.wait()
         # the built book stands even if a student version fails later (book_run reports that)
-        if not path.exists() or (part == "status.json" and proc.returncode != 0):
+        if not path.exists() or (part == STATUS and proc.returncode != 0):
             raise AssertionError("tests/execute_book.py failed:\n" + (out / "execute.log").read_text()[-6000:])
     assert path.exists(), f"the book's execution did not finish: no {path}"
     return BookRun(out, json.loads(path.read_text()))
@@ -135,7 +135,7 @@ def book_built() -> BookRun:
 @pytest.fixture(scope="session")
 def book_run() -> BookRun:
     """Everything ``tests/execute_book.py`` did for this test run, the student versions included."""
-    return _book("status.json")
+    return _book(STATUS)
 
 
 def pytest_runtest_setup(item):

@@ -50,6 +50,8 @@ UNITS_DONE = "units-done"   # conftest.py creates this file in OUT when the unit
 ORDER = ["privacy", "xor_grokking", "kernels", "attention"]
 """The chapters, longest first as the test run measures them (one thread each, two at a time), so
 that the two slots end together; a chapter not listed goes first."""
+STATUS = "status.json"
+"""Written (atomically) last: everything the run did, so that a run cut short is never read as finished."""
 BUILT = "built.json"
 """Written (atomically) as soon as the build has finished: the chapters' and the build's part of
 ``status.json``, so that the tests of the built book can start while the student versions still run."""
@@ -216,7 +218,7 @@ def main(out: pathlib.Path, students: bool = True) -> None:
     shutil.rmtree(store, ignore_errors=True)
 
     status["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    write_json(out / "status.json", status)
+    write_json(out / STATUS, status)
 
 
 def write_json(path: pathlib.Path, data: dict) -> None:
