@@ -575,6 +575,23 @@ def test_compare_defences_and_the_published_recipe_run_small():
     two = P.defences([0], names=["weight decay"], strengths=[1e-2, 1e-4], **small)
     assert set(two) == {("weight decay", 1e-4), ("weight decay", 1e-2)}
     assert all(two[k][0].residual == d[k][0].residual for k in two)
+    # reuse: a trial with exactly the same arguments is taken from the earlier result, and it is the trial
+    # that running the call again gives; every other trial runs
+    undefended = out["a"][0]
+    assert undefended.arguments == P.trial_arguments(seed=0, **small)
+    again = P.defences([0], names=["weight decay"], strengths=[1e-3, 1e-2], reuse=out, **small)
+    assert again[("weight decay", 1e-3)][0] is undefended
+    assert again[("weight decay", 1e-2)][0] is not two[("weight decay", 1e-2)][0]
+    fresh = d[("weight decay", 1e-3)][0]
+    assert fresh is not undefended and fresh.arguments == undefended.arguments
+    assert fresh.residual == undefended.residual and np.array_equal(fresh.scores, undefended.scores)
+    assert torch.equal(fresh.candidates, undefended.candidates)
+    early = P.compare({"stopped": {"lbfgs_iterations": 0}}, seeds=[1, 0], reuse=out,
+                      **{**small, "widths": [30, 30]})                           # a list of widths is the same call
+    assert early["stopped"][1] is out["early"][0] and early["stopped"][0] is out["early"][1]
+    assert P.compare({"other": {"n": 6}}, seeds=[0], reuse=out, **small)["other"][0].arguments["n"] == 6
+    with pytest.raises(ValueError, match="reuse must be an earlier result of compare or defences"):
+        P.compare({"a": {}}, seeds=[0], reuse=[undefended], **small)
     with pytest.raises(ValueError, match=r"names must be keys of DEFENCES .*; got \['noise'\]"):
         P.defences([0], names=["noise"], **small)
     for names, strengths in [(["weight decay"], [0.5]), (["weight decay"], []),

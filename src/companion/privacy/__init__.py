@@ -54,7 +54,7 @@ from .measures import (KINK_SHARE, KINK_TOL, RECOVERED_NCC, auc, best_matches, k
 from .networks import (attacked_parameters, checked_inputs, checked_labels, checked_module, flat, homogeneous_network,
                        input_width, logits, published_network, smooth_network)
 from .reconstruction import (Reconstruction, SmoothedReLU, Trial, compare, defences, published_trial, reconstruct,
-                             reconstruction_trial, smoothed_relus)
+                             reconstruction_trial, smoothed_relus, trial_arguments)
 from .setting import DEFENCES, FAILURES, SCALES, Scale, config_for
 from .theory import KKT, kkt_residual
 from .train import HomogeneousRun, Network, Stationary, Steps, train_homogeneous, train_plain, train_stationary
@@ -67,7 +67,7 @@ __all__ = [
     "kkt_residual", "KINK_TOL", "KINK_SHARE", "kinks", "near_share", "pooled_kinks", "membership_scores", "auc",
     "roc_curve", "RECOVERED_NCC", "ncc", "best_matches", "margin_drop", "Univariate", "univariate_attack",
     "Membership", "membership_over_dimension", "Reconstruction", "SmoothedReLU", "smoothed_relus", "reconstruct",
-    "Trial", "reconstruction_trial", "published_trial", "compare", "defences", "MARGIN_DROP_MAX", "KKT_FALL_MAX",
+    "Trial", "reconstruction_trial", "trial_arguments", "published_trial", "compare", "defences", "MARGIN_DROP_MAX", "KKT_FALL_MAX",
     "OFF_MARGIN_RATIO_MAX", "KINKS_Z_MIN", "MEMBERSHIP_AUC_MIN", "MEMBERSHIP_TIE", "RECOVERED_MIN", "CONTROL_MAX",
     "STATIONARY_MAX", "UNCONVERGED_MIN", "PARTIAL_MAX", "per_seed_implicit_bias", "per_seed_univariate",
     "per_seed_membership", "per_seed_reconstruction", "per_seed_failures", "claim_groups", "run_implicit_bias",

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import inspect
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,7 +22,7 @@ from .theory import kkt_residual
 from .train import train_plain, train_stationary
 
 __all__ = ["Reconstruction", "SmoothedReLU", "smoothed_relus", "reconstruct", "Trial", "reconstruction_trial",
-           "published_trial", "compare", "defences"]
+           "published_trial", "trial_arguments", "compare", "defences"]
 
 @dataclass
 class Reconstruction:
@@ -240,6 +242,10 @@ class Trial:
     multipliers : ndarray, shape (n,), or None
         The attacked network's ``mu_i = sigmoid(-y_i f(x_i)) / (n weight_decay)`` (:class:`Stationary`;
         after the perturbation, if any); None for :func:`published_trial`, trained without weight decay.
+    arguments : dict or None
+        Every argument of the :func:`reconstruction_trial` call that produced it, defaults included
+        (:func:`trial_arguments`), so that :func:`compare` can tell an equal call (None for
+        :func:`published_trial`).
     """
 
     residual: float
@@ -255,6 +261,18 @@ class Trial:
     candidates: torch.Tensor
     data: Digits
     multipliers: np.ndarray | None = None
+    arguments: dict | None = None
+
+
+def trial_arguments(**kwargs) -> dict:
+    """Every argument of a :func:`reconstruction_trial` call with the keyword arguments ``kwargs``,
+    defaults included and ``widths`` as a tuple: two calls with equal results compute the same trial
+    (it is deterministic given its arguments on a given device)."""
+    bound = inspect.signature(reconstruction_trial).bind(**kwargs)
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments["widths"] = tuple(int(w) for w in arguments["widths"])
+    return arguments
 
 
 def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Sequence[int] = (200, 200),
@@ -290,6 +308,7 @@ def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Seq
     -------
     Trial
     """
+    arguments = trial_arguments(**locals())         # the parameters, as called (nothing else is defined yet)
     validate.choice("data", data, ("digits", "gaussian"))
     make = digits if data == "digits" else gaussian_images
     data = make(n, seed, side=side, held_out=n, device=device)        # as many held-out images as training ones
@@ -330,7 +349,7 @@ def reconstruction_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Seq
                  control_loss=control_loss,
                  recovered=int((scores >= RECOVERED_NCC).sum()), held_out=int((held >= RECOVERED_NCC).sum()),
                  control=control_count, scores=scores, matches=matches, candidates=rec.candidates, data=data,
-                 multipliers=fit.multipliers.detach().cpu().numpy())
+                 multipliers=fit.multipliers.detach().cpu().numpy(), arguments=arguments)
 
 
 def published_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Sequence[int] = (200, 200),
@@ -383,7 +402,7 @@ def published_trial(n: int = 20, seed: int = 0, side: int = 16, widths: Sequence
                  candidates=rec.candidates, data=data)
 
 
-def compare(variants: dict, seeds: Sequence[int] = (0, 1), **common) -> dict:
+def compare(variants: dict, seeds: Sequence[int] = (0, 1), reuse: dict | None = None, **common) -> dict:
     """Run :func:`reconstruction_trial` for every variant and seed.
 
     Parameters
@@ -391,6 +410,10 @@ def compare(variants: dict, seeds: Sequence[int] = (0, 1), **common) -> dict:
     variants : dict
         Name (any hashable) -> the trial's arguments (for example :data:`FAILURES`).
     seeds : sequence of int
+    reuse : dict, optional
+        An earlier result of :func:`compare` or :func:`defences`: a trial whose call has exactly the
+        same arguments (:attr:`Trial.arguments`) is taken from it instead of run again (the trial is
+        deterministic given its arguments, so it is the trial the call would compute).
     **common
         Arguments shared by every trial (``side``, ``n``, ``control``, ``device``, ...).
 
@@ -402,8 +425,17 @@ def compare(variants: dict, seeds: Sequence[int] = (0, 1), **common) -> dict:
     seeds = validate.seeds(seeds)
     if not isinstance(variants, dict) or not variants:
         raise ValueError(f"variants must be a non-empty dict of name -> trial arguments; got {variants!r}")
-    return {name: [reconstruction_trial(seed=seed, **{**common, **kwargs}) for seed in seeds]
-            for name, kwargs in variants.items()}
+    if reuse is not None and not isinstance(reuse, dict):
+        raise ValueError(f"reuse must be an earlier result of compare or defences (a dict); got {type(reuse).__name__}")
+    earlier = [t for trials in (reuse or {}).values() for t in trials if getattr(t, "arguments", None)]
+
+    def trial(seed, kwargs):
+        call = {**common, **kwargs, "seed": seed}
+        wanted = trial_arguments(**call)
+        found = next((t for t in earlier if t.arguments == wanted), None)
+        return found if found is not None else reconstruction_trial(**call)
+
+    return {name: [trial(seed, kwargs) for seed in seeds] for name, kwargs in variants.items()}
 
 
 def defences(seeds: Sequence[int] = (0,), names: Sequence[str] | None = None,
@@ -420,7 +452,7 @@ def defences(seeds: Sequence[int] = (0,), names: Sequence[str] | None = None,
         With one name only: the strengths of that defence to run, each one of those it lists (default:
         all), so that a defence can be run a few strengths at a time.
     **common
-        As for :func:`compare`.
+        As for :func:`compare` (``reuse`` included).
 
     Returns
     -------
