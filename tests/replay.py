@@ -19,6 +19,7 @@ not pickle are never stored.
 """
 import functools
 import hashlib
+import io
 import os
 import pickle
 import time
@@ -30,12 +31,28 @@ SKIPPED = ("figures", "explorer", "checks")
 """Role modules whose functions always run: what the student sees and the feedback they get."""
 
 
+class _KeyPickler(pickle.Pickler):
+    """Pickles a torch tensor by its dtype, shape, device and values: torch's own pickle of a tensor
+    differs from one process to the next (so a student version would never find its chapter's calls
+    that take tensors), and two tensors with equal values are the same argument."""
+
+    def reducer_override(self, obj):
+        if type(obj).__module__.split(".")[0] == "torch" and hasattr(obj, "untyped_storage"):
+            import torch            # already imported: the argument is one of its tensors
+            data = obj.detach().cpu().contiguous()
+            return tuple, (("torch.Tensor", str(data.dtype), tuple(data.shape), str(obj.device),
+                            bool(obj.requires_grad), data.view(-1).view(torch.uint8).numpy().tobytes()),)
+        return NotImplemented
+
+
 def _key(function, args, kwargs) -> str | None:
+    buffer = io.BytesIO()
     try:
-        blob = pickle.dumps((function.__module__, function.__qualname__, args, sorted(kwargs.items())), protocol=5)
+        _KeyPickler(buffer, protocol=5).dump((function.__module__, function.__qualname__, args,
+                                               sorted(kwargs.items())))
     except Exception:               # an argument that does not pickle: never stored, never replayed
         return None
-    return hashlib.sha256(blob).hexdigest()
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 def _wrap(function, mode: str, folder: str):

@@ -118,3 +118,24 @@ def test_a_failing_job_fails_the_book_run():
 
     with pytest.raises(RuntimeError, match="the kernel died"):
         in_slots({"a": broken, "b": lambda: 2}, lambda: 1, {"b": ["a"]})
+
+
+def test_a_call_with_tensors_is_replayed_in_another_process(tmp_path):
+    # torch's own pickle of a tensor differs between processes: the key must not, or a student version
+    # would run every experiment that takes tensors again; and tensors with other values are other calls
+    import pathlib
+    import subprocess
+    import sys
+    code = ("import sys, torch; sys.path.insert(0, sys.argv[1]); import replay\n"
+            "x = torch.arange(6, dtype=torch.float64).reshape(2, 3)\n"
+            "print(replay._key(replay._key, (x, {'y': x[0].clone().requires_grad_()}), {'z': x.T}))")
+    tests = str(pathlib.Path(__file__).resolve().parent)
+    keys = {subprocess.run([sys.executable, "-c", code, tests], capture_output=True, text=True,
+                           check=True).stdout for _ in range(2)}
+    assert len(keys) == 1 and len(keys.pop().strip()) == 64
+    import torch
+    x = torch.arange(6, dtype=torch.float64)
+    assert replay._key(len, (x,), {}) == replay._key(len, (x.clone(),), {})
+    assert replay._key(len, (x,), {}) != replay._key(len, (x + 1,), {})
+    assert replay._key(len, (x,), {}) != replay._key(len, (x.float(),), {})
+    assert replay._key(len, (x,), {}) != replay._key(len, (x.reshape(2, 3),), {})
