@@ -205,6 +205,9 @@ def test_command_line_writes_json(tmp_path):
     (["xor", "--seeds", "0", "3", "--set", "n"], "--set takes FIELD=NUMBER items; got 'n'"),
     (["xor", "--seeds", "0", "3", "--set", "depth=3"], "depth"),
 ])
-def test_bad_command_lines_say_what_is_wrong(args, message):
-    proc = subprocess.run([sys.executable, "-m", "companion.robustness", *args], capture_output=True, text=True)
-    assert proc.returncode != 0 and message in proc.stderr, proc.stderr[-2000:]
+def test_bad_command_lines_say_what_is_wrong(args, message, capsys):
+    # in this process (test_command_line_writes_json runs the module as a command): the same main()
+    with pytest.raises(SystemExit) as stopped:
+        robustness.main(args)
+    err = capsys.readouterr().err
+    assert stopped.value.code not in (0, None) and message in err, err[-2000:]
