@@ -550,5 +550,10 @@ def test_a_trained_relu_network_interpolates_with_a_small_cost():
     assert net(x).shape == (5,) and net.train_mse < 1e-3 and np.isfinite(net.cost)
     # its representational cost is near the min-norm interpolator's, far below that of a wiggly fit
     assert net.cost < 2 * K.min_norm_interpolant(x, y).cost + 1.0
+    # it pickles (the student versions replay it) and computes the same function afterwards
+    import pickle
+    t = np.linspace(0, 1, 7)
+    back = pickle.loads(pickle.dumps(net))
+    assert isinstance(back, K.ReluNetwork) and np.array_equal(back(t), net(t)) and back(t[:, None]).shape == (7, 1)
     with pytest.raises(ValueError, match="width must be an integer >= 1"):
         K.train_relu_network(x, y, width=0)

@@ -45,8 +45,8 @@ from .explorer import explore
 from .figures import (figure_dimension, figure_noise, figure_numerics, figure_relu, figure_risk_curves,
                       figure_spectra)
 from .measures import risk_at
-from .relu import (Interpolant, ReluRisk, join_risks, linear_spline, min_norm_interpolant, relu_cost_weight,
-                   relu_risk, train_relu_network)
+from .relu import (Interpolant, ReluNetwork, ReluRisk, join_risks, linear_spline, min_norm_interpolant,
+                   relu_cost_weight, relu_risk, train_relu_network)
 from .setting import (BOOK_CURVES, DIMENSION_EXPONENT, DIMENSION_FIXED, DIMENSION_NS, KINDS, MAX_CONDITION,
                       PAPER_CURVES, RELU_NS, SCALES, SLOPE_NS, CurveConfig, Scale, check_kind, config_for)
 from .solve import (SolveFailed, UntrustworthySolve, cholesky_prefix, column_major, condition_estimate, fit_predict,
@@ -65,7 +65,7 @@ __all__ = [
     "kernel_unchecked", "cholesky_prefix", "column_major",
     "RiskCurves", "risk_curves", "DimensionRisk", "dimension_risk", "noise_slopes", "NumericsCheck", "numerics_check",
     "relu_cost_weight", "Interpolant", "min_norm_interpolant", "linear_spline", "ReluRisk", "relu_risk", "join_risks",
-    "train_relu_network",
+    "ReluNetwork", "train_relu_network",
     # theory and measures
     "multiplicity", "Spectrum", "sphere_spectrum", "gaussian_spectrum_closed_form", "target_power", "Eigenlearning",
     "eigenlearning", "eigenlearning_risk", "predicted_curve", "gaussian_prediction", "risk_at",

@@ -15,7 +15,7 @@ from ..device import resolve_device
 from .data import relu_data
 
 __all__ = ["relu_cost_weight", "Interpolant", "min_norm_interpolant", "linear_spline", "ReluRisk", "relu_risk",
-           "join_risks", "train_relu_network"]
+           "join_risks", "ReluNetwork", "train_relu_network"]
 
 def relu_cost_weight(t):
     """The weight of the representational cost ``int sqrt(1 + x^2) |f''(x)| dx`` of a two-layer ReLU
@@ -294,6 +294,38 @@ def _seed_errors(ns: list[int], noise: float, seeds: list[int]) -> list[np.ndarr
     return rows
 
 
+@dataclass(eq=False)        # parameters are tensors: compare networks by their values, not with ==
+class ReluNetwork:
+    """A trained ``f(t) = sum_j a_j relu(w_j t + b_j) + u t + c`` (:func:`train_relu_network`);
+    ``net(t)`` for an array ``t`` returns an ndarray of the same shape.
+
+    Attributes
+    ----------
+    params : dict of str to torch.Tensor
+        ``a``, ``w``, ``b``, shape (width,); ``u``, ``c``, scalars.
+    train_mse : float
+        The final training MSE.
+    cost : float
+        ``sum_j |a_j| sqrt(w_j^2 + b_j^2)``, an upper bound on the representational cost of the
+        function the network computes.
+    """
+
+    params: dict
+    train_mse: float
+    cost: float
+
+    @staticmethod
+    def output(p: dict, t: torch.Tensor) -> torch.Tensor:
+        """The network with parameters ``p`` at the points ``t``, shape (N,) -> (N,)."""
+        return torch.relu(t[:, None] * p["w"] + p["b"]) @ p["a"] + p["u"] * t + p["c"]
+
+    def __call__(self, t) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        with torch.no_grad():
+            out = self.output(self.params, torch.as_tensor(t.ravel(), device=self.params["a"].device))
+        return out.cpu().numpy().reshape(t.shape)
+
+
 def train_relu_network(x, y, width: int = 200, weight_decay: float = 1e-5, steps: int = 20000,
                        step_size: float = 0.01, seed: int = 0, device: str | torch.device | None = None):
     """Train ``f(t) = sum_j a_j relu(w_j t + b_j) + u t + c`` on
@@ -317,10 +349,8 @@ def train_relu_network(x, y, width: int = 200, weight_decay: float = 1e-5, steps
 
     Returns
     -------
-    callable
-        ``net(t)`` for an array ``t``, returning an ndarray of the same shape; its attributes
-        ``train_mse`` and ``cost`` hold the final training MSE and ``sum_j |a_j| sqrt(w_j^2 + b_j^2)``
-        (an upper bound on the representational cost of the function the network computes).
+    ReluNetwork
+        ``net(t)`` for an array ``t`` returns an ndarray of the same shape.
     """
     x = validate.vector("x", x)
     y = validate.vector("y", y, x.size, per="point of x")
@@ -338,8 +368,7 @@ def train_relu_network(x, y, width: int = 200, weight_decay: float = 1e-5, steps
     xt = torch.as_tensor(x, device=dev)
     yt = torch.as_tensor(y, device=dev)
 
-    def net(p, t):
-        return torch.relu(t[:, None] * p["w"] + p["b"]) @ p["a"] + p["u"] * t + p["c"]
+    net = ReluNetwork.output
 
     def loss(p):
         return (net(p, xt) - yt).pow(2).mean() + weight_decay * (p["a"].pow(2).sum() + p["w"].pow(2).sum()
@@ -349,13 +378,6 @@ def train_relu_network(x, y, width: int = 200, weight_decay: float = 1e-5, steps
                           observe=lambda p: {k: v.clone() for k, v in p.items()})
     engine.require_complete(run, "train_relu_network")
     p = {k: torch.as_tensor(v[0, -1], device=dev) for k, v in run.records.items()}
-
-    def predict(t):
-        t = np.asarray(t, dtype=float)
-        with torch.no_grad():
-            return net(p, torch.as_tensor(t.ravel(), device=dev)).cpu().numpy().reshape(t.shape)
-
     with torch.no_grad():
-        predict.train_mse = float((net(p, xt) - yt).pow(2).mean())
-        predict.cost = float((p["a"].abs() * torch.sqrt(p["w"] ** 2 + p["b"] ** 2)).sum())
-    return predict
+        return ReluNetwork(params=p, train_mse=float((net(p, xt) - yt).pow(2).mean()),
+                           cost=float((p["a"].abs() * torch.sqrt(p["w"] ** 2 + p["b"] ** 2)).sum()))
