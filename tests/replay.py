@@ -34,7 +34,9 @@ SKIPPED = ("figures", "explorer", "checks")
 class _KeyPickler(pickle.Pickler):
     """Pickles a torch tensor by its dtype, shape, device and values: torch's own pickle of a tensor
     differs from one process to the next (so a student version would never find its chapter's calls
-    that take tensors), and two tensors with equal values are the same argument."""
+    that take tensors), and two tensors with equal values are the same argument. Used without a memo
+    (``fast``), so that an argument built from replayed results (separate objects) has the key of the
+    same argument built in the chapter (where equal values may be one shared object)."""
 
     def reducer_override(self, obj):
         if type(obj).__module__.split(".")[0] == "torch" and hasattr(obj, "untyped_storage"):
@@ -47,8 +49,10 @@ class _KeyPickler(pickle.Pickler):
 
 def _key(function, args, kwargs) -> str | None:
     buffer = io.BytesIO()
+    pickler = _KeyPickler(buffer, protocol=5)
+    pickler.fast = True             # no memo: the key depends on the values, not on which objects are shared
     try:
-        _KeyPickler(buffer, protocol=5).dump((function.__module__, function.__qualname__, args,
+        pickler.dump((function.__module__, function.__qualname__, args,
                                                sorted(kwargs.items())))
     except Exception:               # an argument that does not pickle: never stored, never replayed
         return None

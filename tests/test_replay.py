@@ -139,3 +139,8 @@ def test_a_call_with_tensors_is_replayed_in_another_process(tmp_path):
     assert replay._key(len, (x,), {}) != replay._key(len, (x + 1,), {})
     assert replay._key(len, (x,), {}) != replay._key(len, (x.float(),), {})
     assert replay._key(len, (x,), {}) != replay._key(len, (x.reshape(2, 3),), {})
+    # equal values, whether shared or not (a student builds arguments from results replayed one by one)
+    one, two = ("".join(["soft", "plus"]) for _ in range(2))
+    assert one == two and one is not two
+    assert replay._key(len, ([one, one],), {}) == replay._key(len, ([one, two],), {})
+    assert replay._key(len, ([x, x],), {}) == replay._key(len, ([x, x.clone()],), {})
