@@ -8,8 +8,9 @@ book must work offline. On each page: the math is typeset by the book's own Math
 every image loads, every figure has alt text and a caption, no output runs off the column and no
 figure is shrunk below legibility, the Colab link opens the page's own notebook, every internal
 link and citation resolves, exercise solutions stay closed until opened, and the console shows no
-error. A full-page screenshot of each page is saved under the session's temporary folder (the
-path is in every failure message), where a failing run leaves it for inspection.
+error. When a page fails a check, a full-page screenshot of it is saved under the session's
+temporary folder (the path is in the failure message), where the failing run leaves it for
+inspection.
 """
 import functools
 import http.server
@@ -117,9 +118,15 @@ def test_page_in_the_browser(site, browser, screenshots, page):
     html, base = site
     relative = f"{page}.html"
     requests, console = _open(browser, f"{base}/{relative}")
-    shot = _screenshot(browser, screenshots / (page.replace("/", "_") + ".png"))
-    where = f"(page {relative}; screenshot {shot})"
+    shot = screenshots / (page.replace("/", "_") + ".png")
+    try:
+        _page_checks(browser, html, page, relative, requests, console, f"(page {relative}; screenshot {shot})")
+    except AssertionError:
+        _screenshot(browser, shot)          # the page as the failing check saw it, for inspection
+        raise
 
+
+def _page_checks(browser, html, page, relative, requests, console, where):
     # offline: nothing but the local server was asked for anything
     foreign = [u for u in requests if urllib.parse.urlsplit(u).scheme in ("http", "https", "ws", "wss")
                and urllib.parse.urlsplit(u).hostname != "127.0.0.1"]
