@@ -129,8 +129,9 @@ def noise_defence(predicted, found, seed: int = 0, device=None, factor: float = 
     seed 0 (CPU, 2026-12-03), images recovered at each level: 0.05: 8, 0.06: 5, 0.07: 5, 0.083: 4,
     0.09: 3, 0.1: 4, 0.113: 3, 0.119: 3, 0.130: 1, 0.135: 0, 0.141: 0, 0.16: 0, 0.186: 0, 0.2: 0: the
     count crosses 2 between 0.119 and 0.130, so a factor of 1.5 accepts answers from about 0.087 to
-    0.178 (the solution's four-round bisection from [0.05, 0.2] finds 0.124; at 0.186 and 0.083 it
-    gives 0 and 4). The level differs from seed to seed (0.07 on seed 501), which is why the check
+    0.178 (the solution narrows [0.05, 0.2] on a log scale until its ends are within a factor of 1.5,
+    two trials, at 0.1 and 0.141, and answers 0.119; the check's trials at 0.178 and 0.079 give 0
+    and 4). The level differs from seed to seed (0.07 on seed 501), which is why the check
     uses the exercise's seed. The prediction is required but not graded.
 
     Parameters
