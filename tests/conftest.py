@@ -1,8 +1,11 @@
 """Shared fixtures: the book executed once per test run, in the background.
 
-As soon as the tests are collected, and only if one of them needs the executed book, ``tests/
-execute_book.py`` starts in a separate process: it executes every chapter once at book scale on one
-core, builds the book from those executions and runs the student versions (its docstring says how).
+``tests/execute_book.py`` runs in a separate process: it executes every chapter once at book scale on
+one core, builds the book from those executions and runs the student versions (its docstring says
+how). When the whole suite runs (no test paths, ``-k`` or ``-m`` on the command line: the README's
+command), it starts before the tests are collected, on the core that collection leaves idle, and is
+stopped if, after all, no collected test needs it; otherwise it starts once the tests are collected,
+and only if one of them needs the executed book.
 The tests that need it (marked by the fixture ``book_built``, or ``book_run`` for the student
 versions, which run last) are moved to the end of the run, so the unit tests use the other core
 meanwhile. Unit tests run torch on one thread: two threads on a 2-core machine shared with a kernel
@@ -26,7 +29,7 @@ import pytest  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-from execute_book import BUILT, STATUS, UNITS_DONE, build_book  # noqa: E402,F401  (tests/test_book.py uses build_book)
+from execute_book import BUILT, NO_STUDENTS, STATUS, UNITS_DONE, build_book  # noqa: E402,F401  (tests/test_book.py uses build_book)
 
 
 @dataclass
@@ -58,23 +61,56 @@ class BookRun:
 _RUN: dict = {}
 
 
+def _start(out: pathlib.Path | None = None, students: bool = True) -> None:
+    out = out or pathlib.Path(tempfile.mkdtemp(prefix="companion-book-run-"))
+    log = open(out / "execute.log", "w")
+    command = [sys.executable, str(ROOT / "tests" / "execute_book.py"), str(out)] + ([] if students else ["--no-students"])
+    _RUN.update(out=out, log=log, started=time.perf_counter(),
+                proc=subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+
+
+def _stop() -> None:
+    """Stop the book's execution (execute_book.py stops its kernels on SIGTERM) and remove its folder,
+    unless ``COMPANION_KEEP_BOOK_RUN`` asks to keep it."""
+    proc = _RUN.get("proc")
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        proc.wait(60)
+    if _RUN.get("out") is not None and not os.environ.get("COMPANION_KEEP_BOOK_RUN"):
+        shutil.rmtree(_RUN["out"], ignore_errors=True)
+
+
+def pytest_configure(config):
+    """The whole suite (no test paths, no ``-k``, no ``-m``): start the book's execution now, while the
+    tests are collected on the other core."""
+    whole = getattr(config, "args_source", None) != pytest.Config.ArgsSource.ARGS
+    chosen = config.getoption("keyword", "") or config.getoption("markexpr", "")
+    if whole and not chosen and not config.getoption("collectonly", False) \
+            and not os.environ.get("COMPANION_BOOK_RUN") and not _RUN:
+        _start()
+
+
 @pytest.hookimpl(trylast=True)          # after -k and -m have deselected what will not run
 def pytest_collection_modifyitems(session, config, items):
-    """Start the book's execution if a selected test needs it, and run those tests last."""
+    """Start the book's execution if a selected test needs it (or stop the one started early if none
+    does), and run those tests last."""
     def need(item, name):
         return name in getattr(item, "fixturenames", ())
 
     built = [item for item in items if need(item, "book_built") and not need(item, "book_run")]
     run = [item for item in items if need(item, "book_run")]
-    if not built + run or os.environ.get("COMPANION_BOOK_RUN"):
+    if os.environ.get("COMPANION_BOOK_RUN"):
+        return
+    if not built + run:
+        _stop()
+        _RUN.clear()
         return
     later = {id(item) for item in built + run}
     items[:] = [item for item in items if id(item) not in later] + built + run    # the built book's tests first
-    out = pathlib.Path(tempfile.mkdtemp(prefix="companion-book-run-"))
-    log = open(out / "execute.log", "w")
-    command = [sys.executable, str(ROOT / "tests" / "execute_book.py"), str(out)] + ([] if run else ["--no-students"])
-    _RUN.update(out=out, log=log, started=time.perf_counter(),
-                proc=subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+    if not _RUN:
+        _start(students=bool(run))
+    elif not run:
+        (_RUN["out"] / NO_STUDENTS).touch()         # started early: the student versions are not needed
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -94,12 +130,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_unconfigure(config):
-    proc = _RUN.get("proc")
-    if proc is not None and proc.poll() is None:    # the run was cut short: do not leave the kernels behind
-        proc.terminate()                            # (execute_book.py stops its kernels on SIGTERM)
-        proc.wait(60)
-    if _RUN.get("out") is not None and not os.environ.get("COMPANION_KEEP_BOOK_RUN"):
-        shutil.rmtree(_RUN["out"], ignore_errors=True)
+    _stop()                 # a run cut short leaves no kernel behind
 
 
 def _book(part: str) -> BookRun:

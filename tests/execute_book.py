@@ -16,7 +16,8 @@ are collected, so that it runs on one core while the unit tests run on the other
    would, as soon as its chapter has run (in the other slot while later chapters run), with
    ``tests/replay.py`` in ``replay`` mode: every cell runs; an experiment called with the same
    arguments as in its chapter returns the chapter's result instead of computing it again.
-   ``--no-students`` leaves this step out (``conftest.py`` passes it when no selected test needs it).
+   ``--no-students`` leaves this step out (``conftest.py`` passes it when no selected test needs it,
+   or creates the file ``OUT/no-students`` when it started this run before the tests were collected).
 
 Everything is written under ``OUT``: ``status.json`` (what each step did, its time, each chapter's
 slowest cells, errors; ``built.json``, its part about the chapters and the build, as soon as the build
@@ -47,6 +48,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 TESTS = pathlib.Path(__file__).resolve().parent
 CELL_TIMEOUT = 600          # seconds, the build's own limit per cell (_config.yml)
 UNITS_DONE = "units-done"   # conftest.py creates this file in OUT when the unit tests have finished
+NO_STUDENTS = "no-students" # ... and this one when no collected test needs the student versions
 ORDER = ["privacy", "xor_grokking", "kernels", "attention"]
 """The chapters, longest first as the test run measures them (one thread each, two at a time), so
 that the two slots end together; a chapter not listed goes first."""
@@ -197,7 +199,9 @@ def main(out: pathlib.Path, students: bool = True) -> None:
         write_json(out / BUILT, {**status, "chapters": {p.stem: executed[p.stem] for p in chapters}, "build": result})
         return result
 
-    def student(path: pathlib.Path) -> dict:
+    def student(path: pathlib.Path) -> dict | None:
+        if (out / NO_STUDENTS).exists():                # started before the tests were collected; not needed
+            return None
         folder = out / "student" / path.stem            # alone in an empty folder, as in Colab
         folder.mkdir(parents=True)
         shutil.copy(path, folder / path.name)
@@ -214,7 +218,8 @@ def main(out: pathlib.Path, students: bool = True) -> None:
     done = in_slots(jobs, slots, after)
     status["chapters"] = {name.removeprefix("chapter:"): done[name] for name in jobs if name.startswith("chapter:")}
     status["build"] = done["build"]
-    status["students"] = {name.removeprefix("student:"): done[name] for name in jobs if name.startswith("student:")}
+    status["students"] = {name.removeprefix("student:"): done[name] for name in jobs
+                          if name.startswith("student:") and done[name] is not None}
     shutil.rmtree(store, ignore_errors=True)
 
     status["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

@@ -144,3 +144,26 @@ def test_a_call_with_tensors_is_replayed_in_another_process(tmp_path):
     assert one == two and one is not two
     assert replay._key(len, ([one, one],), {}) == replay._key(len, ([one, two],), {})
     assert replay._key(len, ([x, x],), {}) == replay._key(len, ([x, x.clone()],), {})
+
+
+def test_a_whole_suite_run_starts_the_book_early_and_stops_it_when_no_test_needs_it(tmp_path):
+    # the README's command (no test paths, -k or -m) starts tests/execute_book.py before collection; here
+    # every test file but one is ignored, so no collected test needs the book: the run must be stopped
+    import os
+    import pathlib
+    import subprocess
+    import sys
+    root = pathlib.Path(__file__).resolve().parents[1]
+    ignore = [f"--ignore={p}" for p in sorted((root / "tests").glob("test_*.py")) if p.name != "test_validate.py"]
+    env = {**os.environ, "TMPDIR": str(tmp_path), "COMPANION_KEEP_BOOK_RUN": "1"}
+    env.pop("COMPANION_BOOK_RUN", None)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *ignore], cwd=root,
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stdout[-3000:]
+    started = list(tmp_path.glob("companion-book-run-*"))
+    assert len(started) == 1 and (started[0] / "execute.log").exists()     # it was started ...
+    assert not (started[0] / "status.json").exists() and not (started[0] / "built.json").exists()  # ... and stopped
+    # with a test path named, nothing is started before collection (and nothing after: no test needs it)
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_validate.py"],
+                   cwd=root, capture_output=True, text=True, env=env, check=True)
+    assert len(list(tmp_path.glob("companion-book-run-*"))) == 1
