@@ -1,8 +1,8 @@
 """The one execution of the book per test run: every chapter once at book scale, the book built from
 those executed notebooks, and the student versions run on top of the chapters' results.
 
-``python tests/execute_book.py OUT`` (``conftest.py`` starts it in the background as soon as the tests
-are collected, so that it runs on one core while the unit tests run on the other):
+``python tests/execute_book.py OUT`` (``conftest.py`` starts it in the background, with the test run or
+once the tests are collected, so that it runs on one core while the unit tests run on the other):
 
 1. copies the checkout to ``OUT/tree`` (the book's sources, the configuration, the package);
 2. executes each chapter of ``book/`` in a fresh kernel, in its own folder, as the book build does,
