@@ -61,8 +61,9 @@ class BookRun:
 _RUN: dict = {}
 
 
-def _start(out: pathlib.Path | None = None, students: bool = True) -> None:
-    out = out or pathlib.Path(tempfile.mkdtemp(prefix="companion-book-run-"))
+def _start(students: bool = True) -> None:
+    """Start ``tests/execute_book.py`` in the background, writing into a new temporary folder."""
+    out = pathlib.Path(tempfile.mkdtemp(prefix="companion-book-run-"))
     log = open(out / "execute.log", "w")
     command = [sys.executable, str(ROOT / "tests" / "execute_book.py"), str(out)] + ([] if students else ["--no-students"])
     _RUN.update(out=out, log=log, started=time.perf_counter(),
