@@ -4,10 +4,9 @@ candidate inputs and multipliers fitted so that the parameters satisfy the stati
 published recipe scaled down, and the defences."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Sequence
-
-import inspect
 
 import numpy as np
 import torch
@@ -266,8 +265,8 @@ class Trial:
 
 def trial_arguments(**kwargs) -> dict:
     """Every argument of a :func:`reconstruction_trial` call with the keyword arguments ``kwargs``,
-    defaults included and ``widths`` as a tuple: two calls with equal results compute the same trial
-    (it is deterministic given its arguments on a given device)."""
+    defaults included and ``widths`` as a tuple: two calls for which these are equal compute the same
+    trial (it is deterministic given its arguments on a given device)."""
     bound = inspect.signature(reconstruction_trial).bind(**kwargs)
     bound.apply_defaults()
     arguments = dict(bound.arguments)
