@@ -52,8 +52,7 @@ def _key(function, args, kwargs) -> str | None:
     pickler = _KeyPickler(buffer, protocol=5)
     pickler.fast = True             # no memo: the key depends on the values, not on which objects are shared
     try:
-        pickler.dump((function.__module__, function.__qualname__, args,
-                                               sorted(kwargs.items())))
+        pickler.dump((function.__module__, function.__qualname__, args, sorted(kwargs.items())))
     except Exception:               # an argument that does not pickle: never stored, never replayed
         return None
     return hashlib.sha256(buffer.getvalue()).hexdigest()

@@ -44,7 +44,7 @@ def create(folder: pathlib.Path, *, see_outer: bool = True) -> str:
 def pip_install(python: str, *args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
     """``pip install *args`` in the environment of ``python``; fails the test if pip fails. Without
     byte-compiling what it installs: the tests import a small part of it, and compiling all of numpy,
-    SciPy and matplotlib costs more CPU time than the tests."""
+    SciPy and matplotlib costs seconds of CPU time in every environment."""
     run = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
                           *args],
                          capture_output=True, text=True, timeout=timeout)
