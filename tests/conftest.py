@@ -61,24 +61,26 @@ class BookRun:
 _RUN: dict = {}
 
 
-def _start(students: bool = True) -> None:
+def _start() -> None:
     """Start ``tests/execute_book.py`` in the background, writing into a new temporary folder."""
     out = pathlib.Path(tempfile.mkdtemp(prefix="companion-book-run-"))
     log = open(out / "execute.log", "w")
-    command = [sys.executable, str(ROOT / "tests" / "execute_book.py"), str(out)] + ([] if students else ["--no-students"])
-    _RUN.update(out=out, log=log, started=time.perf_counter(),
-                proc=subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+    command = [sys.executable, str(ROOT / "tests" / "execute_book.py"), str(out)]
+    _RUN.update(out=out, log=log, proc=subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
 
 
 def _stop() -> None:
     """Stop the book's execution (execute_book.py stops its kernels on SIGTERM) and remove its folder,
-    unless ``COMPANION_KEEP_BOOK_RUN`` asks to keep it."""
+    unless ``COMPANION_KEEP_BOOK_RUN`` asks to keep it, and forget it."""
     proc = _RUN.get("proc")
     if proc is not None and proc.poll() is None:
         proc.terminate()
         proc.wait(60)
     if _RUN.get("out") is not None and not os.environ.get("COMPANION_KEEP_BOOK_RUN"):
         shutil.rmtree(_RUN["out"], ignore_errors=True)
+    if _RUN.get("log") is not None:
+        _RUN["log"].close()
+    _RUN.clear()
 
 
 def pytest_configure(config):
@@ -104,14 +106,13 @@ def pytest_collection_modifyitems(session, config, items):
         return
     if not built + run:
         _stop()
-        _RUN.clear()
         return
     later = {id(item) for item in built + run}
     items[:] = [item for item in items if id(item) not in later] + built + run    # the built book's tests first
     if not _RUN:
-        _start(students=bool(run))
-    elif not run:
-        (_RUN["out"] / NO_STUDENTS).touch()         # started early: the student versions are not needed
+        _start()
+    if not run:
+        (_RUN["out"] / NO_STUDENTS).touch()         # the student versions are not needed
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -16,8 +16,9 @@ once the tests are collected, so that it runs on one core while the unit tests r
    would, as soon as its chapter has run (in the other slot while later chapters run), with
    ``tests/replay.py`` in ``replay`` mode: every cell runs; an experiment called with the same
    arguments as in its chapter returns the chapter's result instead of computing it again.
-   ``--no-students`` leaves this step out (``conftest.py`` passes it when no selected test needs it,
-   or creates the file ``OUT/no-students`` when it started this run before the tests were collected).
+   A student version whose turn comes once the file ``OUT/no-students`` exists is left out
+   (``conftest.py`` creates it when no selected test needs the student versions; ``--no-students``
+   creates it at the start).
 
 Everything is written under ``OUT``: ``status.json`` (what each step did, its time, each chapter's
 slowest cells, errors; ``built.json``, its part about the chapters and the build, as soon as the build
@@ -42,9 +43,8 @@ import traceback
 import nbformat
 from nbclient import NotebookClient
 
-EXTENSIONS = pathlib.Path(__file__).resolve().parents[1] / "book" / "_ext"
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+EXTENSIONS = ROOT / "book" / "_ext"
 TESTS = pathlib.Path(__file__).resolve().parent
 CELL_TIMEOUT = 600          # seconds, the build's own limit per cell (_config.yml)
 UNITS_DONE = "units-done"   # conftest.py creates this file in OUT when the unit tests have finished
@@ -159,7 +159,7 @@ def encrypt_kernel_traffic() -> None:
     encrypt()
 
 
-def main(out: pathlib.Path, students: bool = True) -> None:
+def main(out: pathlib.Path) -> None:
     encrypt_kernel_traffic()        # as the book build does: no "running over TCP without encryption"
     signal.signal(signal.SIGTERM, _stop_kernels)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
@@ -200,7 +200,7 @@ def main(out: pathlib.Path, students: bool = True) -> None:
         return result
 
     def student(path: pathlib.Path) -> dict | None:
-        if (out / NO_STUDENTS).exists():                # started before the tests were collected; not needed
+        if (out / NO_STUDENTS).exists():                # no selected test needs the student versions
             return None
         folder = out / "student" / path.stem            # alone in an empty folder, as in Colab
         folder.mkdir(parents=True)
@@ -212,7 +212,7 @@ def main(out: pathlib.Path, students: bool = True) -> None:
     jobs = {f"chapter:{p.stem}": functools.partial(chapter, p) for p in chapters}
     after = {"build": list(jobs)}
     jobs["build"] = build
-    for p in sorted((tree / "book" / "student").glob("*.ipynb")) if students else []:
+    for p in sorted((tree / "book" / "student").glob("*.ipynb")):
         jobs[f"student:{p.stem}"] = functools.partial(student, p)
         after[f"student:{p.stem}"] = [f"chapter:{p.stem}"] if f"chapter:{p.stem}" in jobs else []
     done = in_slots(jobs, slots, after)
@@ -236,4 +236,8 @@ def write_json(path: pathlib.Path, data: dict) -> None:
 if __name__ == "__main__":
     if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--no-students"]):
         sys.exit("usage: python tests/execute_book.py OUT [--no-students]")
-    main(pathlib.Path(sys.argv[1]).resolve(), students="--no-students" not in sys.argv)
+    target = pathlib.Path(sys.argv[1]).resolve()
+    if "--no-students" in sys.argv:
+        target.mkdir(parents=True, exist_ok=True)
+        (target / NO_STUDENTS).touch()
+    main(target)

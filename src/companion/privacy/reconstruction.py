@@ -426,7 +426,7 @@ def compare(variants: dict, seeds: Sequence[int] = (0, 1), reuse: dict | None = 
         raise ValueError(f"variants must be a non-empty dict of name -> trial arguments; got {variants!r}")
     if reuse is not None and not isinstance(reuse, dict):
         raise ValueError(f"reuse must be an earlier result of compare or defences (a dict); got {type(reuse).__name__}")
-    earlier = [t for trials in (reuse or {}).values() for t in trials if getattr(t, "arguments", None)]
+    earlier = [t for trials in (reuse or {}).values() for t in trials if t.arguments is not None]
 
     def trial(seed, kwargs):
         call = {**common, **kwargs, "seed": seed}
