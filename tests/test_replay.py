@@ -2,10 +2,17 @@
 versions run without repeating their chapter's experiments (tests/replay.py: a stored result only for
 exactly the same call, every other call run for real), the scheduler of tests/execute_book.py, and
 imports that work where the book build's packages are missing."""
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import replay
+
+TESTS = pathlib.Path(__file__).resolve().parent
 
 
 def test_replay_returns_the_recorded_result_only_for_the_same_call(tmp_path, monkeypatch):
@@ -90,14 +97,10 @@ def test_the_book_run_starts_each_job_after_its_prerequisites_and_within_its_slo
 def test_the_test_machinery_imports_without_the_book_build_packages():
     # the version tests (test_lower_bounds.py, test_newest.py) run the core tests in environments
     # without Jupyter Book, so conftest.py (and what it imports) must not need it
-    import pathlib
-    import subprocess
-    import sys
-    tests = pathlib.Path(__file__).resolve().parent
     code = ("import sys\nfor name in ('docutils', 'sphinx', 'jupyter_book', 'myst_nb'):\n    sys.modules[name] = None\n"
-            f"sys.path.insert(0, {str(tests)!r})\nimport conftest, execute_book\n"
+            f"sys.path.insert(0, {str(TESTS)!r})\nimport conftest, execute_book\n"
             "assert 'docutils' not in [m for m, v in sys.modules.items() if v is not None]")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tests.parent)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=TESTS.parent)
     assert run.returncode == 0, run.stderr[-3000:]
 
 
@@ -123,14 +126,10 @@ def test_a_failing_job_fails_the_book_run():
 def test_a_call_with_tensors_is_replayed_in_another_process(tmp_path):
     # torch's own pickle of a tensor differs between processes: the key must not, or a student version
     # would run every experiment that takes tensors again; and tensors with other values are other calls
-    import pathlib
-    import subprocess
-    import sys
     code = ("import sys, torch; sys.path.insert(0, sys.argv[1]); import replay\n"
             "x = torch.arange(6, dtype=torch.float64).reshape(2, 3)\n"
             "print(replay._key(replay._key, (x, {'y': x[0].clone().requires_grad_()}), {'z': x.T}))")
-    tests = str(pathlib.Path(__file__).resolve().parent)
-    keys = {subprocess.run([sys.executable, "-c", code, tests], capture_output=True, text=True,
+    keys = {subprocess.run([sys.executable, "-c", code, str(TESTS)], capture_output=True, text=True,
                            check=True).stdout for _ in range(2)}
     assert len(keys) == 1 and len(keys.pop().strip()) == 64
     import torch
@@ -149,11 +148,7 @@ def test_a_call_with_tensors_is_replayed_in_another_process(tmp_path):
 def test_a_whole_suite_run_starts_the_book_early_and_stops_it_when_no_test_needs_it(tmp_path):
     # the README's command (no test paths, -k or -m) starts tests/execute_book.py before collection; here
     # every test file but one is ignored, so no collected test needs the book: the run must be stopped
-    import os
-    import pathlib
-    import subprocess
-    import sys
-    root = pathlib.Path(__file__).resolve().parents[1]
+    root = TESTS.parent
     ignore = [f"--ignore={p}" for p in sorted((root / "tests").glob("test_*.py")) if p.name != "test_validate.py"]
     env = {**os.environ, "TMPDIR": str(tmp_path), "COMPANION_KEEP_BOOK_RUN": "1"}
     env.pop("COMPANION_BOOK_RUN", None)
