@@ -124,8 +124,9 @@ def noise_defence(predicted, found, seed: int = 0, device=None, factor: float = 
 
     The answer is judged by two trials, no search: the attack must be stopped at ``found * factor``
     and must still recover more than :data:`NOISE_COUNT` images at ``found / factor``. A trial is
-    deterministic given the seed on a given device (the perturbation draws from a CPU generator seeded
-    with ``seed + 7919``; two runs at level 0.1 gave the same count, residual and scores). Measured on
+    deterministic given the seed on a given device and thread count (the perturbation draws from a
+    CPU generator seeded with ``seed + 7919``; two runs at level 0.1 gave the same count, residual
+    and scores). Measured on
     seed 0 (CPU, 2026-12-03), images recovered at each level: 0.05: 8, 0.06: 5, 0.07: 5, 0.083: 4,
     0.09: 3, 0.1: 4, 0.113: 3, 0.119: 3, 0.130: 1, 0.135: 0, 0.141: 0, 0.16: 0, 0.186: 0, 0.2: 0: the
     count crosses 2 between 0.119 and 0.130, so a factor of 1.5 accepts answers from about 0.087 to

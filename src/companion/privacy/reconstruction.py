@@ -266,7 +266,7 @@ class Trial:
 def trial_arguments(**kwargs) -> dict:
     """Every argument of a :func:`reconstruction_trial` call with the keyword arguments ``kwargs``,
     defaults included and ``widths`` as a tuple: two calls for which these are equal compute the same
-    trial (it is deterministic given its arguments on a given device)."""
+    trial (it is deterministic given its arguments, on a given device and thread count)."""
     bound = inspect.signature(reconstruction_trial).bind(**kwargs)
     bound.apply_defaults()
     arguments = dict(bound.arguments)
@@ -412,7 +412,8 @@ def compare(variants: dict, seeds: Sequence[int] = (0, 1), reuse: dict | None = 
     reuse : dict, optional
         An earlier result of :func:`compare` or :func:`defences`: a trial whose call has exactly the
         same arguments (:attr:`Trial.arguments`) is taken from it instead of run again (the trial is
-        deterministic given its arguments, so it is the trial the call would compute).
+        deterministic given its arguments, on a given device and thread count, so in the same process
+        it is the trial the call would compute).
     **common
         Arguments shared by every trial (``side``, ``n``, ``control``, ``device``, ...).
 
